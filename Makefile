@@ -1,0 +1,70 @@
+# Chợ Phiên. `make run` and `make test` work on a fresh machine with only Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Services for `make test-services` (CI's PostgreSQL and Redis by default).
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chophien
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
+
+.PHONY: install run worker test test-services bench lint format messages compilemessages lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+# Translations are committed compiled; recompile only where gettext is installed.
+compilemessages: install
+	@if command -v msgfmt >/dev/null 2>&1; then $(MANAGE) compilemessages --ignore=.venv -v0; \
+	else echo "gettext not installed: using the committed .mo files"; fi
+
+messages: install
+	$(MANAGE) makemessages -l vi -l en --ignore=.venv --ignore=tests --ignore=var --no-obsolete
+	$(BIN)/python scripts/fill_english_catalog.py
+	$(MAKE) compilemessages
+
+run: install compilemessages
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Web: http://$(HOST):$(PORT)/  admin: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker: install
+	$(BIN)/celery -A config worker --beat --loglevel=INFO
+
+test: install compilemessages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-services: install compilemessages
+	DATABASE_URL=$(SERVICES_DATABASE_URL) \
+	CELERY_BROKER_URL=$(SERVICES_REDIS_URL)/0 CELERY_RESULT_BACKEND=$(SERVICES_REDIS_URL)/1 \
+	CACHE_URL=rediscache://127.0.0.1:6379/2 \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install compilemessages
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-resolve the pinned dependencies after editing pyproject.toml.
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,21 @@
+"""The platform's roles. Each is a Django group, so moderators can grant them in the admin."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PRODUCER = "producer", _("Producer")
+    COMMUNITY_HELPER = "community_helper", _("Community helper")
+    POSTAL_STAFF = "postal_staff", _("Postal staff")
+    MODERATOR = "moderator", _("Moderator")
+
+
+# Permissions a role's group holds, as "app_label.codename". Later apps add theirs through
+# data migrations that call ensure_role_groups() again.
+ROLE_PERMISSIONS = {
+    Role.PRODUCER: [],
+    Role.COMMUNITY_HELPER: [],
+    Role.POSTAL_STAFF: [],
+    Role.MODERATOR: ["wagtailadmin.access_admin"],
+}

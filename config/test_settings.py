@@ -1,0 +1,9 @@
+"""Settings for the test suite: the embedded runtime, tasks run in-process unless a test
+starts a real worker. Everything else still comes from the environment, so the same suite
+runs against PostgreSQL and Redis when DATABASE_URL and CELERY_BROKER_URL say so."""
+
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
+
+from config.settings import *  # noqa: E402,F403

@@ -1,0 +1,3 @@
+app_name = "growing_areas"
+
+urlpatterns: list = []

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tai-khoan/", include("accounts.urls")),
     path("dia-danh/", include("places.urls")),
     path("", include("growing_areas.urls")),
+    path("", include("marketplace.urls")),
     path("", include("traceability.urls")),
 ]
 

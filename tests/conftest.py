@@ -1,0 +1,59 @@
+"""Fixtures shared by every app's tests."""
+
+import itertools
+
+import pytest
+from wagtail.models import Page, Site
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import grant_role
+
+PASSWORD = "mat-khau-thu-nghiem-9"
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role=None, **fields) -> a saved user with the password PASSWORD."""
+
+    def make(role=None, phone=None, **fields):
+        phone = phone or f"09130{next(_numbers):05d}"
+        fields.setdefault("full_name", f"Người dùng {phone[-3:]}")
+        user = User.objects.create_user(phone, PASSWORD, **fields)
+        if role:
+            grant_role(user, Role(role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def moderator(make_user):
+    return make_user(Role.MODERATOR, full_name="Kiểm duyệt viên")
+
+
+@pytest.fixture
+def producer_user(make_user):
+    return make_user(Role.PRODUCER, full_name="Lò Thị Mai")
+
+
+@pytest.fixture
+def helper_user(make_user):
+    return make_user(Role.COMMUNITY_HELPER, full_name="Hoàng Văn Sáng")
+
+
+@pytest.fixture
+def home_page(db):
+    """The site's HomePage as the default site's root, as seed_demo builds it."""
+    from marketplace.models import HomePage
+
+    root = Page.get_first_root_node()
+    for page in root.get_children().exact_type(Page):
+        page.delete()
+    home = root.add_child(instance=HomePage(title="Chợ Phiên", slug="trang-chu"))
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home},
+    )
+    return home

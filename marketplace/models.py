@@ -1,15 +1,28 @@
+import re
+from calendar import monthrange
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
+from wagtail.images import get_image_model_string
 from wagtail.models import Page
 from wagtail.search import index
 
+from accounts.phone import display_phone
 from places import divisions
+from places.divisions import fold
 from places.forms import province_choices
-from places.models import ProvinceCodeField
+from places.models import Address, CommuneCodeField, ProvinceCodeField
 
 from .blocks import BodyStreamBlock, HomeStreamBlock
 
@@ -65,3 +78,426 @@ class SiteSettings(BaseSiteSetting):
     @property
     def province(self):
         return divisions.province(self.province_code)
+
+
+# --- Producers and listings -----------------------------------------------------------------
+
+
+class InvalidTransition(ValidationError):
+    """A state change the model does not allow from its current state."""
+
+
+def validate_tax_code(value):
+    """Vietnamese tax codes: 10 digits, 10 digits + "-" + 3 digits for a branch, or the
+    12-digit personal identity number that household businesses use since 2025."""
+    if not re.fullmatch(r"\d{10}(-\d{3})?|\d{12}", value or ""):
+        raise ValidationError(
+            _("A tax code has 10 digits (or 10 digits, a dash and 3 digits, or 12 digits)."),
+            code="invalid_tax_code",
+        )
+
+
+def validate_not_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError(_("The decision date cannot be in the future."), code="future")
+
+
+def add_months(day, months):
+    """The same day ``months`` later, moved back to the month's last day if needed."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+
+
+class Producer(Address):
+    """A farm household, cooperative or enterprise that sells on the platform."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("Household")
+        COOPERATIVE = "cooperative", _("Cooperative")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    class Verification(models.TextChoices):
+        PENDING = "pending", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class Consent(models.TextChoices):
+        SIGNED_FORM = "signed_form", _("Signed a paper consent form")
+        IN_PERSON = "in_person", _("Agreed in person, with the helper")
+        PHONE_CALL = "phone_call", _("Agreed on a phone call")
+
+    TRANSITIONS = {
+        Verification.PENDING: {Verification.VERIFIED, Verification.SUSPENDED},
+        Verification.VERIFIED: {Verification.SUSPENDED},
+        Verification.SUSPENDED: {Verification.VERIFIED},
+    }
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.HOUSEHOLD)
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=160, unique=True)
+    story = models.TextField(_("story"), max_length=2000, blank=True)
+    photo = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone = models.CharField(_("phone number"), max_length=16, blank=True)
+    tax_code = models.CharField(
+        _("tax code"), max_length=14, blank=True, validators=[validate_tax_code]
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accounts that act for it"),
+        related_name="producers",
+        blank=True,
+    )
+    verification = models.CharField(
+        _("verification"),
+        max_length=16,
+        choices=Verification,
+        default=Verification.PENDING,
+        db_index=True,
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    onboarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("onboarded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="onboarded_producers",
+    )
+    consent_method = models.CharField(
+        _("how the farmer gave consent"), max_length=16, choices=Consent, blank=True
+    )
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("producer")
+        verbose_name_plural = _("producers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("marketplace:producer", args=[self.slug])
+
+    @property
+    def is_verified(self):
+        return self.verification == self.Verification.VERIFIED
+
+    def transition(self, target, note=""):
+        """Move to ``target`` verification state or raise InvalidTransition; not saved."""
+        target = self.Verification(target)
+        if target not in self.TRANSITIONS[self.Verification(self.verification)]:
+            raise InvalidTransition(
+                _("A producer cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.get_verification_display(), "new": target.label}
+            )
+        self.verification = target
+        self.verification_note = note
+        if target == self.Verification.VERIFIED:
+            self.verified_at = timezone.now()
+
+    @property
+    def phone_display(self):
+        return display_phone(self.phone) if self.phone else ""
+
+
+class HelperCommune(models.Model):
+    """A commune a community helper (Tổ CĐS cộng đồng) serves; moderators edit the list."""
+
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("community helper"),
+        on_delete=models.CASCADE,
+        related_name="helper_communes",
+    )
+    commune_code = CommuneCodeField()
+
+    class Meta:
+        verbose_name = _("commune served by a helper")
+        verbose_name_plural = _("communes served by helpers")
+        ordering = ["helper", "commune_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["helper", "commune_code"], name="unique_helper_commune")
+        ]
+
+    def __str__(self):
+        commune = divisions.commune(self.commune_code)
+        return f"{self.helper} · {commune or self.commune_code}"
+
+    @property
+    def commune(self):
+        return divisions.commune(self.commune_code)
+
+
+MAX_PRICE_VND = 1_000_000_000
+MAX_PHOTOS = 5
+OCOP_VALID_MONTHS = 36
+
+
+class Product(models.Model):
+    """A listing: what a producer sells, at what price, and whether the public may see it."""
+
+    class Category(models.TextChoices):
+        TEA = "tea", _("Tea")
+        HONEY = "honey", _("Honey")
+        CINNAMON = "cinnamon", _("Cinnamon")
+        RICE = "rice", _("Rice")
+        FRUIT = "fruit", _("Fruit")
+        VEGETABLES = "vegetables", _("Vegetables")
+        HANDICRAFT = "handicraft", _("Handicraft")
+        OTHER = "other", _("Other")
+
+    class Review(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+
+    class OcopLevel(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CENTRAL = "central", _("Central")
+
+    TRANSITIONS = {
+        Review.DRAFT: {Review.PENDING},
+        Review.PENDING: {Review.APPROVED, Review.REJECTED, Review.DRAFT},
+        Review.APPROVED: {Review.UNPUBLISHED, Review.DRAFT},
+        Review.REJECTED: {Review.DRAFT, Review.PENDING},
+        Review.UNPUBLISHED: {Review.DRAFT, Review.PENDING, Review.APPROVED},
+    }
+    OCOP_STARS = [(3, "3"), (4, "4"), (5, "5")]
+
+    producer = models.ForeignKey(
+        Producer, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="products"
+    )
+    name = models.CharField(_("product name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
+    category = models.CharField(_("category"), max_length=16, choices=Category, db_index=True)
+    price = models.PositiveIntegerField(
+        _("price (VND)"),
+        validators=[
+            MinValueValidator(1, _("The price must be at least 1 ₫.")),
+            MaxValueValidator(MAX_PRICE_VND, _("The price cannot be more than 1.000.000.000 ₫.")),
+        ],
+    )
+    unit = models.CharField(
+        _("unit or pack size"), max_length=60, help_text=_("For example: gói 200 g, hũ 500 ml.")
+    )
+    quantity_available = models.PositiveIntegerField(_("quantity available"), default=0)
+    description = models.TextField(_("short description"), max_length=1000, blank=True)
+    # Name, producer and unit without diacritics, lower-case: what ?q= searches.
+    search_text = models.TextField(editable=False, default="")
+    review_state = models.CharField(
+        _("review state"), max_length=16, choices=Review, default=Review.DRAFT, db_index=True
+    )
+    rejection_reason = models.TextField(_("reason"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    ocop_stars = models.PositiveSmallIntegerField(
+        _("OCOP stars"), choices=OCOP_STARS, null=True, blank=True
+    )
+    ocop_decision_number = models.CharField(_("OCOP decision number"), max_length=60, blank=True)
+    ocop_decision_date = models.DateField(
+        _("OCOP decision date"), null=True, blank=True, validators=[validate_not_future]
+    )
+    ocop_level = models.CharField(
+        _("OCOP issuing level"), max_length=16, choices=OcopLevel, blank=True
+    )
+    ocop_certificate = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("OCOP certificate photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The decision date we last warned about, so the expiry warning goes out once.
+    ocop_expiry_warned_for = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["review_state", "-published_at"])]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(" ".join([self.name, self.producer.name, self.unit]))
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{catalog_url()}{self.slug}/"
+
+    def clean(self):
+        super().clean()
+        ocop_fields = [self.ocop_stars, self.ocop_decision_number, self.ocop_decision_date]
+        if any(ocop_fields) and not all(ocop_fields):
+            raise ValidationError(
+                _("For an OCOP product give the stars, the decision number and its date.")
+            )
+        if self.ocop_stars and not self.ocop_level:
+            raise ValidationError({"ocop_level": _("Choose who issued the OCOP decision.")})
+
+    def transition(self, target, reason=""):
+        """Move to ``target`` review state or raise InvalidTransition; not saved."""
+        target = self.Review(target)
+        if target not in self.TRANSITIONS[self.Review(self.review_state)]:
+            raise InvalidTransition(
+                _("A listing cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.get_review_state_display(), "new": target.label}
+            )
+        if target == self.Review.PENDING:
+            self.submitted_at = timezone.now()
+        if target == self.Review.APPROVED:
+            self.published_at = timezone.now()
+        self.rejection_reason = (
+            reason if target in {self.Review.REJECTED, self.Review.UNPUBLISHED} else ""
+        )
+        self.review_state = target
+
+    @property
+    def is_public(self):
+        return self.review_state == self.Review.APPROVED and self.producer.is_verified
+
+    @property
+    def is_editable(self):
+        return self.review_state != self.Review.PENDING
+
+    @property
+    def ocop_valid_until(self):
+        """The last day the OCOP certificate is valid, or None without a certificate."""
+        if not (self.ocop_stars and self.ocop_decision_date):
+            return None
+        return add_months(self.ocop_decision_date, OCOP_VALID_MONTHS) - timedelta(days=1)
+
+    def ocop_is_valid(self, today=None):
+        until = self.ocop_valid_until
+        return bool(until and (today or timezone.localdate()) <= until)
+
+    @property
+    def ocop_valid(self):
+        """Checked each time a page is shown, so the badge disappears on time by itself."""
+        return self.ocop_is_valid()
+
+
+class ProductPhoto(models.Model):
+    """One of a product's 1–5 photos, in the order the farmer gave them."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey(get_image_model_string(), on_delete=models.CASCADE, related_name="+")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("product photo")
+        verbose_name_plural = _("product photos")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self):
+        return f"{self.product} #{self.sort_order}"
+
+
+class ListingEvent(models.Model):
+    """The audit trail of producers and listings: who did what, for which producer.
+    Append-only; the farmer reads it as their history."""
+
+    class Action(models.TextChoices):
+        PRODUCER_CREATED = "producer_created", _("Producer profile created")
+        PRODUCER_VERIFIED = "producer_verified", _("Producer verified")
+        PRODUCER_SUSPENDED = "producer_suspended", _("Producer suspended")
+        CREATED = "created", _("Listing created")
+        EDITED = "edited", _("Listing edited")
+        PHOTO_ADDED = "photo_added", _("Photo added")
+        PHOTO_REMOVED = "photo_removed", _("Photo removed")
+        SUBMITTED = "submitted", _("Sent for review")
+        APPROVED = "approved", _("Approved and published")
+        REJECTED = "rejected", _("Rejected")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        OCOP_EXPIRY_WARNED = "ocop_expiry_warned", _("OCOP expiry warning sent")
+
+    producer = models.ForeignKey(
+        Producer, verbose_name=_("for"), on_delete=models.CASCADE, related_name="events"
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=24, choices=Action)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("listing event")
+        verbose_name_plural = _("listing history")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.producer}"
+
+    @property
+    def on_behalf(self):
+        """True when someone other than the producer's own accounts made the change."""
+        return self.actor_id is not None and self.actor_id not in {
+            m.pk for m in self.producer.members.all()
+        }
+
+
+def catalog_url():
+    """The catalogue page's address, "/san-pham/" once the page exists."""
+    page = CatalogPage.objects.live().first()
+    return page.url if page else "/san-pham/"
+
+
+class CatalogPage(RoutablePageMixin, Page):
+    """The public catalogue at /san-pham/ and each product's page below it."""
+
+    intro = models.CharField(_("introduction"), max_length=250, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["marketplace.HomePage"]
+    subpage_types: list = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("catalogue page")
+
+    @path("")
+    def catalogue(self, request):
+        from .views import catalogue
+
+        return catalogue(request, self)
+
+    @path("<slug:slug>/")
+    def product(self, request, slug):
+        from .views import product_detail
+
+        return product_detail(request, self, slug)

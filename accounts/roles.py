@@ -17,5 +17,19 @@ ROLE_PERMISSIONS = {
     Role.PRODUCER: [],
     Role.COMMUNITY_HELPER: [],
     Role.POSTAL_STAFF: [],
-    Role.MODERATOR: ["wagtailadmin.access_admin"],
+    Role.MODERATOR: [
+        "wagtailadmin.access_admin",
+        # growing areas: the registry, its certifications, status history and imports
+        "growing_areas.add_growingarea",
+        "growing_areas.change_growingarea",
+        "growing_areas.delete_growingarea",
+        "growing_areas.view_growingarea",
+        "growing_areas.add_certification",
+        "growing_areas.change_certification",
+        "growing_areas.delete_certification",
+        "growing_areas.view_certification",
+        "growing_areas.view_statuschange",
+        "growing_areas.add_importjob",
+        "growing_areas.view_importjob",
+    ],
 }

@@ -1,6 +1,7 @@
 """Province and commune choosers that work with JavaScript off, and the old-address box."""
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,17 @@ class AddressFormMixin:
     def is_refresh(self):
         """True when the person only asked for the commune list to follow the province."""
         return self.is_bound and REFRESH_FIELD in self.data
+
+    def full_clean(self):
+        if self.is_refresh():
+            # Not a submission: show the form again with the new list and no errors.
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            return
+        super().full_clean()
+
+    def is_valid(self):
+        return not self.is_refresh() and super().is_valid()
 
     def clean(self):
         cleaned = super().clean()

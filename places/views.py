@@ -19,7 +19,7 @@ def convert_address(request):
     """A page where anyone can see what their pre-2025 address has become."""
     form = AddressForm(request.POST or None)
     result = None
-    if request.method == "POST" and not form.is_refresh() and form.is_valid():
+    if form.is_valid():
         result = {
             "commune": divisions.commune(form.cleaned_data["commune_code"]),
             "village": form.cleaned_data["village"],

@@ -1,0 +1,80 @@
+"""The production configuration, checked the way Django checks it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "SECRET_KEY": "x7#kq9!v2Lm4$Zp8rT1wYb6Nc3Hd5Jf0Gs-ProductionLikeSecretKey-Qa",
+    "ALLOWED_HOSTS": "chophien.vn,www.chophien.vn",
+    "SITE_URL": "https://chophien.vn",
+}
+
+
+def run(*args, **extra_env):
+    env = {**os.environ, **PRODUCTION_ENV, **extra_env}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_prints_no_warning():
+    result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update({k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_logs_are_json_lines_on_stdout():
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('chophien.test').warning('kho hàng %s', 'Văn Chấn')"
+    )
+    result = run("-c", code)
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout.strip().splitlines()[-1])
+    assert line["message"] == "kho hàng Văn Chấn"
+    assert line["level"] == "WARNING"
+    assert line["logger"] == "chophien.test"
+
+
+def test_static_files_are_served_by_whitenoise_with_hashed_names():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STORAGES['staticfiles']['BACKEND']); "
+        "print('whitenoise.middleware.WhiteNoiseMiddleware' in settings.MIDDLEWARE)"
+    )
+    result = run("-c", code)
+    assert result.stdout.split() == [
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "True",
+    ]
+
+
+def test_a_bucket_name_sends_media_to_s3():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STORAGES['default']['BACKEND'])"
+    )
+    result = run("-c", code, AWS_STORAGE_BUCKET_NAME="chophien-media")
+    assert result.stdout.strip() == "storages.backends.s3.S3Storage"

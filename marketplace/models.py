@@ -297,6 +297,14 @@ class Product(models.Model):
     )
     quantity_available = models.PositiveIntegerField(_("quantity available"), default=0)
     description = models.TextField(_("short description"), max_length=1000, blank=True)
+    growing_area = models.ForeignKey(
+        "growing_areas.GrowingArea",
+        verbose_name=_("growing area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+    )
     # Name, producer and unit without diacritics, lower-case: what ?q= searches.
     search_text = models.TextField(editable=False, default="")
     review_state = models.CharField(

@@ -60,3 +60,12 @@ def test_tax_code_format(code):
     producer = Producer(name="A", slug="a", province_code="15", commune_code="04672", tax_code=code)
     with pytest.raises(ValidationError):
         producer.full_clean()
+
+
+def test_moderator_group_holds_marketplace_permissions():
+    from django.contrib.auth.models import Group
+
+    codenames = set(
+        Group.objects.get(name="moderator").permissions.values_list("codename", flat=True)
+    )
+    assert {"change_product", "change_producer", "change_helpercommune"} <= codenames

@@ -163,12 +163,15 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 
 # Messages to people (SMS, e-mail) go through accounts.notifications.
 NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="accounts.notifications.LogBackend")
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.locmem.EmailBackend"
-    if TESTING
-    else "django.core.mail.backends.console.EmailBackend",
-)
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))  # e.g. smtp+tls://user:password@host:587
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND",
+        default="django.core.mail.backends.locmem.EmailBackend"
+        if TESTING
+        else "django.core.mail.backends.console.EmailBackend",
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chợ Phiên <no-reply@chophien.vn>")
 
 # --- Language and time ----------------------------------------------------------------------

@@ -1,0 +1,238 @@
+"""Label sheets as PDF: one sticker per serial with a vector QR code of the label URL, the
+product name, the lot and "Quét để xem nguồn gốc".
+
+QR codes are built with ``qrcode`` as a module matrix and drawn as filled rectangles, so they
+print sharp at any printer resolution. Labels are read from an iterator and each finished page
+is compressed at once, so a 10,000-label run keeps neither the labels nor the uncompressed page
+drawings in memory.
+
+Fonts: DejaVu Sans Condensed (``data/fonts``, Bitstream Vera licence in
+``data/fonts/LICENSE-DejaVu.txt``), because reportlab's bundled fonts lack Vietnamese letters.
+"""
+
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from .gs1 import DATA_DIR
+
+FONT = "ChoPhienSans"
+FONT_BOLD = "ChoPhienSans-Bold"
+SCAN_PROMPT = "Quét để xem nguồn gốc"  # printed in Vietnamese whatever the UI language
+QUIET_ZONE = 2  # modules of white around each code; the label margin adds the rest
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """A4 sheet of equal stickers in a grid, centred, with a minimum page margin."""
+
+    key: str
+    title: str
+    label_width: float  # points
+    label_height: float
+    gap: float = 2 * mm
+    min_margin: float = 7 * mm
+    page_size: tuple = A4
+
+    @property
+    def columns(self) -> int:
+        usable = self.page_size[0] - 2 * self.min_margin + self.gap
+        return int(usable // (self.label_width + self.gap))
+
+    @property
+    def rows(self) -> int:
+        usable = self.page_size[1] - 2 * self.min_margin + self.gap
+        return int(usable // (self.label_height + self.gap))
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    def origin(self, index: int) -> tuple[float, float]:
+        """Bottom-left corner of the ``index``-th sticker on a page, filled row by row from
+        the top left."""
+        row, column = divmod(index, self.columns)
+        grid_w = self.columns * self.label_width + (self.columns - 1) * self.gap
+        grid_h = self.rows * self.label_height + (self.rows - 1) * self.gap
+        left = (self.page_size[0] - grid_w) / 2
+        top = (self.page_size[1] + grid_h) / 2
+        x = left + column * (self.label_width + self.gap)
+        y = top - (row + 1) * self.label_height - row * self.gap
+        return x, y
+
+
+LAYOUTS = {
+    layout.key: layout
+    for layout in (
+        SheetLayout("a4-30x30", "A4, 30 × 30 mm", 30 * mm, 30 * mm),
+        SheetLayout("a4-40x30", "A4, 40 × 30 mm", 40 * mm, 30 * mm),
+        SheetLayout("a4-50x50", "A4, 50 × 50 mm", 50 * mm, 50 * mm),
+    )
+}
+LAYOUT_CHOICES = [(layout.key, layout.title) for layout in LAYOUTS.values()]
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    url: str
+    product_name: str
+    lot: str
+
+
+@cache
+def register_fonts():
+    fonts = DATA_DIR / "fonts"
+    pdfmetrics.registerFont(TTFont(FONT, str(fonts / "DejaVuSansCondensed.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(fonts / "DejaVuSansCondensed-Bold.ttf")))
+
+
+def qr_matrix(url: str) -> list[list[bool]]:
+    """The QR module matrix for ``url`` (no quiet zone), error correction level M."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    code.add_data(url)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def _qr_path(matrix) -> str:
+    """PDF path operators drawing the dark modules, one rectangle per horizontal run, in
+    module units with the origin at the bottom-left (the caller scales)."""
+    size = len(matrix)
+    ops = []
+    for r, row in enumerate(matrix):
+        y = size - 1 - r
+        c = 0
+        while c < size:
+            if row[c]:
+                start = c
+                while c < size and row[c]:
+                    c += 1
+                ops.append(f"{start} {y} {c - start} 1 re")
+            else:
+                c += 1
+    ops.append("f")
+    return "\n".join(ops)
+
+
+def draw_qr(canvas: Canvas, matrix, x: float, y: float, side: float):
+    """Draw ``matrix`` as vectors in a ``side``-point square at (x, y), quiet zone included."""
+    modules = len(matrix) + 2 * QUIET_ZONE
+    unit = side / modules
+    canvas.saveState()
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.translate(x + QUIET_ZONE * unit, y + QUIET_ZONE * unit)
+    canvas.scale(unit, unit)
+    # Raw path operators: one "re" per run keeps big runs small in the file.
+    canvas._code.append(_qr_path(matrix))
+    canvas.restoreState()
+
+
+def _fit_lines(text, font, size, width, max_lines):
+    lines = simpleSplit(text, font, size, width) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and pdfmetrics.stringWidth(last + "…", font, size) > width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
+    return lines
+
+
+def draw_label(canvas: Canvas, layout: SheetLayout, label: LabelContent, x: float, y: float):
+    width, height = layout.label_width, layout.label_height
+    pad = 1.5 * mm
+    small = height < 40 * mm
+    name_size, text_size = (5.5, 4.8) if small else (7.5, 6.5)
+    lead = 1.15
+    if width >= height * 1.25:
+        # Wide sticker: code on the left, text in a column to its right.
+        side = min(height - 2 * pad, width * 0.55)
+        draw_qr(canvas, qr_matrix(label.url), x + pad / 2, y + (height - side) / 2, side)
+        text_x = x + pad + side
+        text_w = x + width - pad - text_x
+        top = y + height - pad - name_size
+        name_lines = _fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 3)
+        other = ["Lô:", label.lot, *_fit_lines(SCAN_PROMPT, FONT, text_size, text_w, 3)]
+    else:
+        text_block = (name_size + 2 * text_size) * lead + pad
+        side = min(width - 2 * pad, height - 2 * pad - text_block)
+        draw_qr(canvas, qr_matrix(label.url), x + (width - side) / 2, y + height - pad - side, side)
+        text_x = x + pad
+        text_w = width - 2 * pad
+        top = y + height - pad - side - name_size
+        name_lines = _fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 1)
+        other = [f"Lô: {label.lot}", SCAN_PROMPT]
+    cursor = top
+    canvas.setFont(FONT_BOLD, name_size)
+    for line in name_lines:
+        canvas.drawString(text_x, cursor, line)
+        cursor -= name_size * lead
+    for line in other:
+        # The lot must print whole: shrink the type rather than cut it.
+        size = text_size
+        while size > 3.5 and pdfmetrics.stringWidth(line, FONT, size) > text_w:
+            size -= 0.25
+        canvas.setFont(FONT, size)
+        canvas.drawString(text_x, cursor, line)
+        cursor -= text_size * lead
+
+
+def _compress_last_page(canvas: Canvas):
+    """Deflate the page just finished now rather than when the whole file is saved."""
+    page = canvas._doc.Pages.pages[-1]
+    if page.stream:
+        data = page.stream.encode("latin-1") if isinstance(page.stream, str) else page.stream
+        page.Contents = PDFStream(
+            dictionary=PDFDictionary({"Filter": PDFName("FlateDecode")}),
+            content=zlib.compress(data, 6),
+        )
+        page.stream = None
+
+
+def render_labels(
+    labels: Iterable[LabelContent],
+    layout_key: str,
+    output,
+    total: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    title: str = "",
+) -> int:
+    """Write a PDF of ``labels`` on ``layout_key`` sheets to the binary file ``output``.
+
+    ``progress(done, total)`` is called after each page. Returns the number of labels drawn.
+    """
+    layout = LAYOUTS[layout_key]
+    register_fonts()
+    canvas = Canvas(output, pagesize=layout.page_size, pageCompression=1, invariant=1)
+    canvas.setTitle(title or "Tem truy xuất nguồn gốc")
+    canvas.setCreator("Chợ Phiên")
+    done = 0
+    on_page = 0
+    for label in labels:
+        draw_label(canvas, layout, label, *layout.origin(on_page))
+        done += 1
+        on_page += 1
+        if on_page == layout.per_page:
+            canvas.showPage()
+            _compress_last_page(canvas)
+            on_page = 0
+            if progress:
+                progress(done, total)
+    if on_page or not done:
+        canvas.showPage()
+        _compress_last_page(canvas)
+        if progress:
+            progress(done, total)
+    canvas.save()
+    return done

@@ -3,7 +3,7 @@
 import itertools
 
 import pytest
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from accounts.models import User
 from accounts.roles import Role
@@ -48,7 +48,9 @@ def home_page(db):
     """The site's HomePage as the default site's root, as seed_demo builds it."""
     from marketplace.models import HomePage
 
-    root = Page.get_first_root_node()
+    # transactional tests flush the tree that migrations made, root and locale included
+    Locale.objects.get_or_create(language_code="vi")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     for page in root.get_children().exact_type(Page):
         page.delete()
     home = root.add_child(instance=HomePage(title="Chợ Phiên", slug="trang-chu"))

@@ -1,0 +1,35 @@
+"""A person on a cheap phone: logs in with the number as they type it, and picks their commune
+from a list that follows the province."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import shot
+
+
+@pytest.mark.django_db(transaction=True)
+def test_login_on_a_phone(live_server, phone, make_user, home_page):
+    make_user(phone="0912345678", full_name="Lò Thị Mai")
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/tai-khoan/dang-nhap/")
+    page.get_by_label("Số điện thoại").fill("0912 345 678")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    shot(page, "login-filled")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(f"{live_server.url}/tai-khoan/")
+    assert page.get_by_role("heading", name="Tài khoản của tôi").is_visible()
+    assert page.get_by_text("0912 345 678").is_visible()
+    shot(page, "account")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commune_list_follows_the_province(live_server, phone, home_page):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/dia-danh/doi-dia-chi/")
+    page.get_by_label("Tỉnh/thành phố").select_option("15")
+    commune = page.get_by_label("Xã/phường")
+    commune.locator('option[value="04672"]').wait_for(state="attached")
+    commune.select_option("04672")
+    page.get_by_role("button", name="Đổi địa chỉ").click()
+    assert page.get_by_text("Xã Văn Chấn, Tỉnh Lào Cai").first.is_visible()
+    shot(page, "address")

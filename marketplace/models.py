@@ -211,6 +211,11 @@ class Producer(Address):
     def phone_display(self):
         return display_phone(self.phone) if self.phone else ""
 
+    @property
+    def member_ids(self):
+        """The accounts that are the producer itself, to tell its own changes from a helper's."""
+        return {member.pk for member in self.members.all()}
+
 
 class HelperCommune(models.Model):
     """A commune a community helper (Tổ CĐS cộng đồng) serves; moderators edit the list."""
@@ -470,13 +475,6 @@ class ListingEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.producer}"
-
-    @property
-    def on_behalf(self):
-        """True when someone other than the producer's own accounts made the change."""
-        return self.actor_id is not None and self.actor_id not in {
-            m.pk for m in self.producer.members.all()
-        }
 
 
 def catalog_url():

@@ -1,3 +1,20 @@
+from django.urls import path
+
+from . import views
+
 app_name = "marketplace"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("ban-hang/", views.desk, name="desk"),
+    path("ban-hang/dang-ky/", views.signup, name="signup"),
+    path("ban-hang/nong-dan/moi/", views.assisted_signup, name="assisted_signup"),
+    path("ban-hang/nong-dan/<slug:slug>/", views.producer_desk, name="producer_desk"),
+    path("ban-hang/nong-dan/<slug:slug>/san-pham-moi/", views.product_new, name="product_new"),
+    path("ban-hang/san-pham/<int:pk>/<slug:step>/", views.product_step, name="product_step"),
+    path(
+        "ban-hang/san-pham/<int:pk>/anh/<int:photo_pk>/xoa/",
+        views.photo_remove,
+        name="photo_remove",
+    ),
+    path("nha-san-xuat/<slug:slug>/", views.producer_page, name="producer"),
+]

@@ -1,0 +1,223 @@
+"""Moderators' screens in the Wagtail admin: the review queue and the province progress report."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.images import get_image_model
+
+from places import divisions
+
+from . import services
+from .forms import ReviewForm
+from .models import (
+    OCOP_VALID_MONTHS,
+    InvalidTransition,
+    Producer,
+    Product,
+    ProductPhoto,
+    add_months,
+)
+
+THUMB = "fill-160x120"
+
+PRODUCT_DECISIONS = {
+    Product.Review.PENDING: [
+        (Product.Review.APPROVED, gettext_lazy("Approve and publish")),
+        (Product.Review.REJECTED, gettext_lazy("Reject")),
+    ],
+    Product.Review.APPROVED: [(Product.Review.UNPUBLISHED, gettext_lazy("Unpublish"))],
+    Product.Review.UNPUBLISHED: [(Product.Review.APPROVED, gettext_lazy("Publish again"))],
+}
+PRODUCER_DECISIONS = {
+    Producer.Verification.PENDING: [
+        (Producer.Verification.VERIFIED, gettext_lazy("Verify")),
+        (Producer.Verification.SUSPENDED, gettext_lazy("Suspend")),
+    ],
+    Producer.Verification.VERIFIED: [(Producer.Verification.SUSPENDED, gettext_lazy("Suspend"))],
+    Producer.Verification.SUSPENDED: [
+        (Producer.Verification.VERIFIED, gettext_lazy("Verify again"))
+    ],
+}
+
+
+class ModeratorMixin:
+    permission = "marketplace.change_product"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReviewQueueView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Producers and listings awaiting review, or (?state=approved) published listings that
+    may be unpublished."""
+
+    template_name = "marketplace/admin/review_queue.html"
+    page_title = gettext_lazy("Review queue")
+    header_icon = "tasks"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        state = self.request.GET.get("state", Product.Review.PENDING)
+        if state not in PRODUCT_DECISIONS:
+            state = Product.Review.PENDING
+        images = get_image_model().objects.prefetch_renditions(THUMB)
+        products = (
+            Product.objects.filter(review_state=state)
+            .select_related("producer", "growing_area")
+            .prefetch_related(
+                Prefetch(
+                    "photos",
+                    queryset=ProductPhoto.objects.prefetch_related(
+                        Prefetch("image", queryset=images)
+                    ),
+                )
+            )
+            .order_by("submitted_at", "pk")
+        )
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            products = services_search(products, query)
+        context.update(
+            state=state,
+            states=[(s, Product.Review(s).label) for s in PRODUCT_DECISIONS],
+            products=[(p, ReviewForm(decisions=PRODUCT_DECISIONS[state])) for p in products[:50]],
+            producers=[
+                (p, ReviewForm(decisions=PRODUCER_DECISIONS[Producer.Verification.PENDING]))
+                for p in Producer.objects.filter(verification=Producer.Verification.PENDING)
+                .select_related("onboarded_by")
+                .order_by("created_at")[:50]
+            ]
+            if state == Product.Review.PENDING
+            else [],
+            thumb=THUMB,
+            query=query,
+        )
+        return context
+
+
+def services_search(queryset, text):
+    from .views import search
+
+    return search(queryset, text)
+
+
+def _decide(request, obj, decisions, apply):
+    form = ReviewForm(request.POST, decisions=decisions)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return
+    try:
+        apply(form.cleaned_data["decision"], form.cleaned_data["reason"])
+    except (ValidationError, InvalidTransition) as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved: %(name)s.") % {"name": obj})
+
+
+def review_product(request, pk):
+    if request.method != "POST" or not request.user.has_perm("marketplace.change_product"):
+        raise PermissionDenied
+    product = get_object_or_404(Product, pk=pk)
+    decisions = PRODUCT_DECISIONS.get(product.review_state, [])
+    _decide(
+        request,
+        product,
+        decisions,
+        lambda decision, reason: services.review_listing(product, request.user, decision, reason),
+    )
+    return redirect(f"{reverse('marketplace_review_queue')}?state={request.POST.get('back', '')}")
+
+
+def review_producer(request, pk):
+    if request.method != "POST" or not request.user.has_perm("marketplace.change_producer"):
+        raise PermissionDenied
+    producer = get_object_or_404(Producer, pk=pk)
+    decisions = PRODUCER_DECISIONS[producer.verification]
+    _decide(
+        request,
+        producer,
+        decisions,
+        lambda decision, note: services.review_producer(producer, request.user, decision, note),
+    )
+    return redirect("marketplace_review_queue")
+
+
+class ProgressReportView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView):
+    """OCOP products on the platform by province and commune, against the 100% target."""
+
+    template_name = "marketplace/admin/progress.html"
+    permission = "marketplace.view_product"
+    page_title = gettext_lazy("Province progress")
+    header_icon = "doc-full"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        earliest = add_months(timezone.localdate(), -OCOP_VALID_MONTHS)
+        ocop = Q(ocop_stars__isnull=False)
+        listed = ~Q(review_state=Product.Review.DRAFT)
+        published = Q(
+            review_state=Product.Review.APPROVED,
+            producer__verification=Producer.Verification.VERIFIED,
+        )
+        rows = (
+            Product.objects.filter(ocop)
+            .values("producer__province_code", "producer__commune_code")
+            .annotate(
+                registered=Count("pk"),
+                listed=Count("pk", filter=listed),
+                published=Count("pk", filter=published),
+                valid=Count("pk", filter=published & Q(ocop_decision_date__gt=earliest)),
+            )
+            .order_by("producer__province_code", "producer__commune_code")
+        )
+        provinces = {}
+        for row in rows:
+            code = row["producer__province_code"]
+            province = provinces.setdefault(
+                code,
+                {
+                    "province": divisions.province(code),
+                    "registered": 0,
+                    "listed": 0,
+                    "published": 0,
+                    "valid": 0,
+                    "communes": [],
+                },
+            )
+            for key in ("registered", "listed", "published", "valid"):
+                province[key] += row[key]
+            row["commune"] = divisions.commune(row["producer__commune_code"])
+            row["percent"] = round(100 * row["published"] / row["registered"])
+            province["communes"].append(row)
+        for province in provinces.values():
+            province["percent"] = round(100 * province["published"] / province["registered"])
+        helpers = (
+            Producer.objects.filter(onboarded_by__isnull=False)
+            .values("onboarded_by__full_name", "onboarded_by__phone")
+            .annotate(
+                producers=Count("pk", distinct=True),
+                verified=Count(
+                    "pk", filter=Q(verification=Producer.Verification.VERIFIED), distinct=True
+                ),
+                products=Count("products", distinct=True),
+            )
+            .order_by("-producers")
+        )
+        context.update(
+            provinces=list(provinces.values()),
+            helpers=list(helpers),
+            pending_products=Product.objects.filter(review_state=Product.Review.PENDING).count(),
+            pending_producers=Producer.objects.filter(
+                verification=Producer.Verification.PENDING
+            ).count(),
+        )
+        return context

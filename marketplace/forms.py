@@ -1,0 +1,288 @@
+"""Forms farmers and helpers fill in on a phone: one short screen at a time."""
+
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phone import normalize_phone
+from places import divisions
+from places.forms import AddressForm
+
+from .models import MAX_PHOTOS, MAX_PRICE_VND, Producer, Product
+
+
+class FarmerSignupForm(AddressForm):
+    """Phone, password, name and commune: what a farmer needs to start selling."""
+
+    full_name = forms.CharField(
+        label=_("Your full name"),
+        max_length=150,
+        error_messages={"required": _("Write your full name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        error_messages={"required": _("Write your mobile number.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "0912 345 678"}
+        ),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits."),
+        error_messages={"required": _("Choose a password.")},
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Write the password a second time.")},
+    )
+    producer_name = forms.CharField(
+        label=_("Name of your farm, cooperative or business"),
+        max_length=150,
+        required=False,
+        help_text=_("Leave empty to sell under your own name."),
+    )
+    kind = forms.ChoiceField(
+        label=_("You sell as"), choices=Producer.Kind.choices, initial=Producer.Kind.HOUSEHOLD
+    )
+
+    field_order = [
+        "full_name",
+        "phone",
+        "password1",
+        "password2",
+        "kind",
+        "producer_name",
+        "province_code",
+        "commune_code",
+        "village",
+        "old_address",
+    ]
+
+    def clean_phone(self):
+        phone = normalize_phone(self.cleaned_data["phone"])
+        if get_user_model().objects.filter(phone=phone).exists():
+            raise forms.ValidationError(_("An account with this phone number already exists."))
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif password1:
+            user = get_user_model()(
+                phone=cleaned.get("phone", ""), full_name=cleaned.get("full_name", "")
+            )
+            try:
+                password_validation.validate_password(password1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class AssistedSignupForm(FarmerSignupForm):
+    """A helper signs a farmer up on their behalf: only in a commune they serve, and only with
+    the farmer's consent, recorded with how it was given."""
+
+    consent_method = forms.ChoiceField(
+        label=_("How did the farmer agree?"),
+        choices=[("", _("— Choose —")), *Producer.Consent.choices],
+        error_messages={"required": _("Say how the farmer gave their consent.")},
+    )
+    consent_confirmed = forms.BooleanField(
+        label=_("The farmer agrees that I create this account and sell on their behalf."),
+        error_messages={"required": _("The farmer's consent is needed to create the account.")},
+    )
+
+    def __init__(self, *args, communes=(), **kwargs):
+        self.communes = set(communes)
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        commune = cleaned.get("commune_code")
+        if commune and commune not in self.communes:
+            self.add_error(
+                "commune_code", _("You can only sign up farmers of the communes you serve.")
+            )
+        return cleaned
+
+
+class ProductBasicsForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["name", "category"]
+        error_messages = {
+            "name": {"required": _("Write the product name.")},
+            "category": {"required": _("Choose the kind of product.")},
+        }
+        widgets = {"name": forms.TextInput(attrs={"placeholder": "Chè Shan Tuyết cổ thụ"})}
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Write the product name."))
+        return name
+
+
+_THOUSANDS = re.compile(r"\d{1,3}([.\s]\d{3})+")
+
+
+class PriceField(forms.CharField):
+    """A price in đồng as people write it: 450000, 450.000 or 450 000. Decimals are refused
+    (VND has no minor unit) rather than silently read as thousands."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "450.000"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").strip().removesuffix("₫").removesuffix("đ")
+        text = text.strip()
+        if not text:
+            return None
+        if text.startswith("-"):
+            raise forms.ValidationError(_("The price must be more than 0 ₫."), code="min_value")
+        if _THOUSANDS.fullmatch(text):
+            text = re.sub(r"[.\s]", "", text)
+        if not text.isdigit():
+            raise forms.ValidationError(
+                _("Write the price as a whole number of đồng, for example 450000 or 450.000."),
+                code="invalid",
+            )
+        price = int(text)
+        if price < 1:
+            raise forms.ValidationError(_("The price must be more than 0 ₫."), code="min_value")
+        if price > MAX_PRICE_VND:
+            raise forms.ValidationError(
+                _("The price cannot be more than 1.000.000.000 ₫."), code="max_value"
+            )
+        return price
+
+
+class ProductDetailsForm(forms.ModelForm):
+    price = PriceField(
+        label=_("Price (₫) for one unit"),
+        error_messages={"required": _("Write the price in đồng.")},
+    )
+    quantity_available = forms.IntegerField(
+        label=_("Quantity available"),
+        min_value=0,
+        max_value=1_000_000,
+        error_messages={
+            "required": _("Write how many units you can sell."),
+            "invalid": _("Write the quantity as a whole number."),
+            "min_value": _("The quantity cannot be negative."),
+            "max_value": _("The quantity is too large."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    class Meta:
+        model = Product
+        fields = ["price", "unit", "quantity_available", "description"]
+        error_messages = {"unit": {"required": _("Write the unit, for example gói 200 g.")}}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4, "maxlength": 1000})}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(PhotosField, self).clean(item, initial) for item in files]
+
+
+class ProductPhotosForm(forms.Form):
+    photos = PhotosField(
+        label=_("Photos of the product"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 10 MB each, at most %(max)d photos.")
+        % {"max": MAX_PHOTOS},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].widget.attrs.update(
+            {"accept": "image/jpeg,image/png,image/webp", "multiple": True}
+        )
+
+
+class ProductOriginForm(forms.ModelForm):
+    """Where it grows and its OCOP certificate, both optional."""
+
+    certificate_photo = forms.FileField(
+        label=_("Photo of the OCOP certificate"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    class Meta:
+        model = Product
+        fields = ["ocop_stars", "ocop_decision_number", "ocop_decision_date", "ocop_level"]
+        widgets = {"ocop_decision_date": forms.DateInput(attrs={"type": "date"})}
+        error_messages = {"ocop_decision_date": {"invalid": _("Write the date as day/month/year.")}}
+
+
+class ReviewForm(forms.Form):
+    """What a moderator decides about a listing or a producer."""
+
+    decision = forms.ChoiceField(label=_("Decision"))
+    reason = forms.CharField(
+        label=_("Reason (sent to the farmer)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, decisions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = decisions
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue's search box and filters, read from the query string."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", _("All kinds")), *Product.Category.choices],
+    )
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    stars = forms.ChoiceField(
+        label=_("OCOP"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("3", _("3 stars or more")),
+            ("4", _("4 stars or more")),
+            ("5", _("5 stars")),
+        ],
+    )
+    price_min = forms.IntegerField(
+        label=_("Price from (₫)"), required=False, min_value=0, widget=forms.NumberInput()
+    )
+    price_max = forms.IntegerField(
+        label=_("Price to (₫)"), required=False, min_value=0, widget=forms.NumberInput()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = [
+            ("", _("All provinces")),
+            *((p.code, p.name) for p in divisions.provinces()),
+        ]

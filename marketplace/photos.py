@@ -1,0 +1,81 @@
+"""Photos people upload: checked, resized and stripped of location data before they are stored
+in the Wagtail image library."""
+
+import io
+import warnings
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
+from PIL import Image as PILImage
+from PIL import ImageOps, UnidentifiedImageError
+from wagtail.images import get_image_model
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 10 MB photo from a phone camera is well under this
+STORED_LONG_SIDE = 1600
+
+
+def _limit(name, default):
+    return getattr(settings, name, default)
+
+
+def prepare_photo(upload, title):
+    """Return a saved Wagtail image made from ``upload``, or raise ValidationError with a
+    message for the person. The stored file is a new encoding of the pixels only: no EXIF,
+    no GPS position, at most STORED_LONG_SIDE pixels on its long side."""
+    max_bytes = _limit("MARKETPLACE_PHOTO_MAX_BYTES", MAX_UPLOAD_BYTES)
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("This photo is too big (%(size)s MB). Send a photo of at most %(max)s MB.")
+            % {"size": f"{upload.size / 1024 / 1024:.1f}", "max": max_bytes // (1024 * 1024)},
+            code="too_big",
+        )
+    not_an_image = ValidationError(
+        _("This file is not a photo. Send a JPEG, PNG or WebP picture."), code="not_image"
+    )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            source = PILImage.open(upload)
+            if source.format not in ACCEPTED_FORMATS:
+                raise not_an_image
+            width, height = source.size
+            if width * height > _limit("MARKETPLACE_PHOTO_MAX_PIXELS", MAX_PIXELS):
+                raise ValidationError(
+                    _("This picture has too many pixels to be a photo. Send another photo."),
+                    code="bomb",
+                )
+            source.load()
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
+        raise ValidationError(
+            _("This picture has too many pixels to be a photo. Send another photo."),
+            code="bomb",
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise not_an_image from exc
+
+    # Turn the pixels the way the camera meant, then re-encode without any metadata.
+    picture = ImageOps.exif_transpose(source)
+    has_alpha = picture.mode in ("RGBA", "LA") or "transparency" in picture.info
+    picture = picture.convert("RGBA" if has_alpha else "RGB")
+    picture.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE))
+    buffer = io.BytesIO()
+    if has_alpha:
+        picture.save(buffer, format="PNG", optimize=True)
+        extension = "png"
+    else:
+        picture.save(buffer, format="JPEG", quality=85, optimize=True)
+        extension = "jpg"
+    name = f"{get_random_string(12).lower()}.{extension}"
+    content = buffer.getvalue()
+    image = get_image_model()(title=str(title)[:255], file_size=len(content))
+    image.file.save(name, ContentFile(content), save=False)
+    # Assigning the file resets the dimension fields; we know them without reopening it.
+    image.width, image.height = picture.size
+    image.save()
+    return image

@@ -1,0 +1,453 @@
+"""The farmers' desk under /ban-hang/, the catalogue and the producer pages."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from wagtail.images import get_image_model
+
+from accounts.roles import Role
+from growing_areas.models import GrowingArea
+from places import divisions
+from places.divisions import fold
+
+from . import services
+from .forms import (
+    AssistedSignupForm,
+    CatalogueFilterForm,
+    FarmerSignupForm,
+    ProductBasicsForm,
+    ProductDetailsForm,
+    ProductOriginForm,
+    ProductPhotosForm,
+)
+from .models import (
+    MAX_PHOTOS,
+    OCOP_VALID_MONTHS,
+    CatalogPage,
+    InvalidTransition,
+    Producer,
+    Product,
+    ProductPhoto,
+    add_months,
+)
+
+CARD_RENDITION = "fill-320x240"
+DETAIL_RENDITION = "max-800x800"
+THUMB_RENDITION = "fill-160x120"
+PAGE_SIZE = 24
+
+
+def photos_with(rendition):
+    """Prefetch of a product's photos with their images and one rendition: three queries
+    for any number of products."""
+    images = get_image_model().objects.prefetch_renditions(rendition)
+    return Prefetch(
+        "photos",
+        queryset=ProductPhoto.objects.order_by("sort_order", "pk").prefetch_related(
+            Prefetch("image", queryset=images)
+        ),
+    )
+
+
+def public_products():
+    """What buyers may see: approved listings of verified producers."""
+    return Product.objects.filter(
+        review_state=Product.Review.APPROVED,
+        producer__verification=Producer.Verification.VERIFIED,
+    )
+
+
+def catalogue_base(request):
+    page = CatalogPage.objects.live().first()
+    return page.get_url(request) if page else "/san-pham/"
+
+
+def search(queryset, text):
+    """Every word of ``text`` must appear in the folded search column: "che shan tuyet"
+    finds "Chè Shan Tuyết". On PostgreSQL a trigram index serves each LIKE."""
+    for word in fold(text).split()[:8]:
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
+
+# --- Catalogue ------------------------------------------------------------------------------
+
+
+def catalogue(request, page):
+    form = CatalogueFilterForm(request.GET or None)
+    products = public_products()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("q"):
+            products = search(products, data["q"])
+        if data.get("category"):
+            products = products.filter(category=data["category"])
+        if data.get("province"):
+            products = products.filter(producer__province_code=data["province"])
+        if data.get("stars"):
+            earliest = add_months(timezone.localdate(), -OCOP_VALID_MONTHS)
+            products = products.filter(
+                ocop_stars__gte=int(data["stars"]), ocop_decision_date__gt=earliest
+            )
+        if data.get("price_min") is not None:
+            products = products.filter(price__gte=data["price_min"])
+        if data.get("price_max") is not None:
+            products = products.filter(price__lte=data["price_max"])
+    products = products.select_related("producer").prefetch_related(photos_with(CARD_RENDITION))
+    paginator = Paginator(products.order_by("-published_at", "-pk"), PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("trang"))
+    query = request.GET.copy()
+    query.pop("trang", None)
+    return render(
+        request,
+        "marketplace/catalogue.html",
+        {
+            "page": page,
+            "form": form,
+            "page_obj": page_obj,
+            "base": page.get_url(request),
+            "query": query.urlencode(),
+            "card_rendition": CARD_RENDITION,
+        },
+    )
+
+
+def growing_area_url(area):
+    try:
+        return area.get_absolute_url()
+    except NoReverseMatch:
+        return ""
+
+
+def product_detail(request, page, slug):
+    product = get_object_or_404(
+        public_products()
+        .select_related("producer", "growing_area", "producer__photo")
+        .prefetch_related(photos_with(DETAIL_RENDITION)),
+        slug=slug,
+    )
+    return render(
+        request,
+        "marketplace/product_page.html",
+        {
+            "page": page,
+            "product": product,
+            "base": page.get_url(request),
+            "growing_area_url": growing_area_url(product.growing_area)
+            if product.growing_area
+            else "",
+            "detail_rendition": DETAIL_RENDITION,
+        },
+    )
+
+
+def producer_page(request, slug):
+    producer = get_object_or_404(
+        Producer.objects.filter(verification=Producer.Verification.VERIFIED).select_related(
+            "photo"
+        ),
+        slug=slug,
+    )
+    products = (
+        public_products()
+        .filter(producer=producer)
+        .select_related("producer")
+        .prefetch_related(photos_with(CARD_RENDITION))
+        .order_by("-published_at", "-pk")
+    )
+    page_obj = Paginator(products, PAGE_SIZE).get_page(request.GET.get("trang"))
+    return render(
+        request,
+        "marketplace/producer_page.html",
+        {
+            "producer": producer,
+            "page_obj": page_obj,
+            "base": catalogue_base(request),
+            "card_rendition": CARD_RENDITION,
+        },
+    )
+
+
+# --- The farmer's desk ----------------------------------------------------------------------
+
+
+def _desk_products(producer):
+    return (
+        producer.products.select_related("growing_area")
+        .annotate(photo_count=Count("photos"))
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def _history(producer):
+    return producer.events.select_related("actor", "product").order_by("-created_at", "-pk")[:30]
+
+
+@login_required
+def desk(request):
+    """/ban-hang/: a farmer's products with their states and history; a helper's farmers."""
+    user = request.user
+    own = list(Producer.objects.filter(members=user).order_by("name"))
+    communes = services.served_communes(user)
+    farmers = []
+    if communes:
+        farmers = list(
+            Producer.objects.filter(commune_code__in=communes)
+            .exclude(members=user)
+            .annotate(product_count=Count("products"))
+            .order_by("name")
+        )
+    if len(own) == 1 and not communes:
+        return _producer_desk(request, own[0])
+    return render(
+        request,
+        "marketplace/desk.html",
+        {
+            "own": own,
+            "farmers": farmers,
+            "communes": [divisions.commune(code) for code in sorted(communes)],
+            "is_helper": user.has_role(Role.COMMUNITY_HELPER),
+        },
+    )
+
+
+def _producer_or_403(request, slug):
+    producer = get_object_or_404(Producer, slug=slug)
+    if not services.can_act_for(request.user, producer):
+        raise PermissionDenied
+    return producer
+
+
+@login_required
+def producer_desk(request, slug):
+    return _producer_desk(request, _producer_or_403(request, slug))
+
+
+def _producer_desk(request, producer):
+    return render(
+        request,
+        "marketplace/producer_desk.html",
+        {
+            "producer": producer,
+            "products": _desk_products(producer),
+            "history": _history(producer),
+            "on_behalf": not producer.members.filter(pk=request.user.pk).exists(),
+        },
+    )
+
+
+def signup(request):
+    """A farmer signs up: account with the producer role and a producer awaiting checks."""
+    if request.user.is_authenticated and request.user.producers.exists():
+        return redirect("marketplace:desk")
+    form = FarmerSignupForm(request.POST or None)
+    if request.method == "POST" and not form.is_refresh() and form.is_valid():
+        data = form.cleaned_data
+        user, producer = services.register_farmer(
+            phone=data["phone"],
+            password=data["password1"],
+            full_name=data["full_name"],
+            producer_name=data["producer_name"],
+            kind=data["kind"],
+            province_code=data["province_code"],
+            commune_code=data["commune_code"],
+            village=data["village"],
+        )
+        login(request, user, backend="accounts.backends.PhoneBackend")
+        messages.success(
+            request,
+            _("Welcome! Your producer profile awaits verification. You can list products now."),
+        )
+        return redirect("marketplace:desk")
+    return render(request, "marketplace/signup.html", {"form": form, "assisted": False})
+
+
+@login_required
+def assisted_signup(request):
+    """A community helper signs up a farmer of a commune they serve, with consent."""
+    communes = services.served_communes(request.user)
+    if not communes:
+        raise PermissionDenied
+    form = AssistedSignupForm(request.POST or None, communes=communes)
+    if request.method == "POST" and not form.is_refresh() and form.is_valid():
+        data = form.cleaned_data
+        _user, producer = services.register_farmer(
+            phone=data["phone"],
+            password=data["password1"],
+            full_name=data["full_name"],
+            producer_name=data["producer_name"],
+            kind=data["kind"],
+            province_code=data["province_code"],
+            commune_code=data["commune_code"],
+            village=data["village"],
+            onboarded_by=request.user,
+            consent_method=data["consent_method"],
+        )
+        messages.success(
+            request, _("%(name)s is signed up. Now list their products.") % {"name": producer}
+        )
+        return redirect("marketplace:producer_desk", slug=producer.slug)
+    return render(request, "marketplace/signup.html", {"form": form, "assisted": True})
+
+
+# --- The listing form, one screen at a time -------------------------------------------------
+
+STEPS = [
+    ("thong-tin", gettext_lazy("Name and kind")),
+    ("gia", gettext_lazy("Price and quantity")),
+    ("anh", gettext_lazy("Photos")),
+    ("nguon-goc", gettext_lazy("Origin and OCOP")),
+    ("gui", gettext_lazy("Check and send")),
+]
+STEP_NAMES = [name for name, _label in STEPS]
+
+
+def _next_step(step):
+    index = STEP_NAMES.index(step)
+    return STEP_NAMES[min(index + 1, len(STEP_NAMES) - 1)]
+
+
+def _step_context(product, step, producer):
+    index = STEP_NAMES.index(step)
+    return {
+        "product": product,
+        "producer": producer,
+        "step": step,
+        "step_number": index + 1,
+        "step_count": len(STEPS),
+        "step_label": STEPS[index][1],
+        "steps": STEPS,
+        "previous_step": STEP_NAMES[index - 1] if index else "",
+    }
+
+
+@login_required
+def product_new(request, slug):
+    """Step 1 for a new listing: name and kind. Saving it creates the draft."""
+    producer = _producer_or_403(request, slug)
+    form = ProductBasicsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        product = services.create_listing(producer, request.user, **form.cleaned_data)
+        return redirect("marketplace:product_step", pk=product.pk, step=_next_step("thong-tin"))
+    context = _step_context(None, "thong-tin", producer)
+    context["form"] = form
+    return render(request, "marketplace/listing_step.html", context)
+
+
+def _product_for(request, pk):
+    product = get_object_or_404(Product.objects.select_related("producer"), pk=pk)
+    if not services.can_act_for(request.user, product.producer):
+        raise PermissionDenied
+    return product
+
+
+def growing_area_choices(producer):
+    """Active areas of the producer's own commune: the only ones a listing may name."""
+    return GrowingArea.objects.filter(
+        status=GrowingArea.Status.ACTIVE, commune_code=producer.commune_code
+    ).order_by("code")
+
+
+@login_required
+def product_step(request, pk, step):
+    if step not in STEP_NAMES:
+        raise Http404
+    product = _product_for(request, pk)
+    producer = product.producer
+    context = _step_context(product, step, producer)
+    if not product.is_editable and request.method == "POST":
+        messages.error(request, _("This listing is being reviewed; wait for the answer."))
+        return redirect("marketplace:producer_desk", slug=producer.slug)
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+
+    if step == "gui":
+        context["photos"] = product.photos.select_related("image")
+        if request.method == "POST":
+            try:
+                services.submit_for_review(product, request.user)
+            except (ValidationError, InvalidTransition) as error:
+                context["errors"] = error.messages
+                return render(request, "marketplace/listing_step.html", context, status=400)
+            messages.success(request, _("Sent for review. We will tell you when it is published."))
+            return redirect("marketplace:producer_desk", slug=producer.slug)
+        return render(request, "marketplace/listing_step.html", context)
+
+    if step == "anh":
+        form = ProductPhotosForm(data, files)
+        context["photos"] = product.photos.prefetch_related(
+            Prefetch(
+                "image", queryset=get_image_model().objects.prefetch_renditions(THUMB_RENDITION)
+            )
+        )
+        context["thumb_rendition"] = THUMB_RENDITION
+        context["max_photos"] = MAX_PHOTOS
+        if request.method == "POST" and form.is_valid():
+            uploads = form.cleaned_data["photos"]
+            if not uploads and product.photos.exists():
+                return redirect("marketplace:product_step", pk=product.pk, step=_next_step(step))
+            if not uploads:
+                form.add_error("photos", _("Add at least one photo of the product."))
+            else:
+                try:
+                    services.add_photos(product, uploads, request.user)
+                except ValidationError as error:
+                    form.add_error("photos", error)
+                else:
+                    target = step if "more" in request.POST else _next_step(step)
+                    return redirect("marketplace:product_step", pk=product.pk, step=target)
+    else:
+        form_class = {
+            "thong-tin": ProductBasicsForm,
+            "gia": ProductDetailsForm,
+            "nguon-goc": ProductOriginForm,
+        }[step]
+        form = form_class(data, files, instance=product)
+        if step == "nguon-goc":
+            form.fields["growing_area"].queryset = growing_area_choices(producer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    if step == "nguon-goc" and form.cleaned_data.get("certificate_photo"):
+                        from .photos import prepare_photo
+
+                        product.ocop_certificate = prepare_photo(
+                            form.cleaned_data["certificate_photo"], f"OCOP {product.name}"
+                        )
+                        form.changed_data.append("ocop_certificate")
+                    services.update_listing(
+                        product,
+                        request.user,
+                        [name for name in form.changed_data if name != "certificate_photo"],
+                    )
+            except ValidationError as error:
+                form.add_error("certificate_photo" if step == "nguon-goc" else None, error)
+            else:
+                return redirect("marketplace:product_step", pk=product.pk, step=_next_step(step))
+    context["form"] = form
+    status = 400 if request.method == "POST" else 200
+    return render(request, "marketplace/listing_step.html", context, status=status)
+
+
+@login_required
+@require_POST
+def photo_remove(request, pk, photo_pk):
+    product = _product_for(request, pk)
+    photo = get_object_or_404(
+        ProductPhoto.objects.select_related("image"), pk=photo_pk, product=product
+    )
+    if not product.is_editable:
+        raise PermissionDenied
+    services.remove_photo(photo, request.user)
+    return redirect("marketplace:product_step", pk=product.pk, step="anh")

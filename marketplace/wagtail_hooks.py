@@ -1,0 +1,201 @@
+"""The moderators' back office for producers and listings, read like bakerydemo's: snippet
+viewsets grouped under one menu, plus the review queue and the province progress report."""
+
+from django import forms
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from places import divisions
+from places.forms import province_choices
+
+from . import admin_views
+from .models import HelperCommune, ListingEvent, Producer, Product
+
+
+def commune_choices():
+    return [("", "—")] + [
+        (c.code, c.full_name) for p in divisions.provinces() for c in divisions.communes_of(p.code)
+    ]
+
+
+class ProducerViewSet(SnippetViewSet):
+    model = Producer
+    icon = "group"
+    menu_label = _("Producers")
+    list_display = ["name", "kind", "verification", "onboarded_by", "created_at"]
+    list_filter = ["verification", "kind", "province_code"]
+    list_export = [
+        "name",
+        "kind",
+        "phone",
+        "tax_code",
+        "province_code",
+        "commune_code",
+        "verification",
+        "created_at",
+    ]
+    search_fields = ["name", "phone", "tax_code"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    panels = [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("name")]),
+        FieldPanel("slug"),
+        FieldPanel("story"),
+        FieldPanel("photo"),
+        FieldRowPanel([FieldPanel("phone"), FieldPanel("tax_code")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("province_code", widget=forms.Select(choices=province_choices)),
+                FieldPanel("commune_code", widget=forms.Select(choices=commune_choices)),
+                FieldPanel("village"),
+                FieldPanel("street"),
+            ],
+            heading=_("Address"),
+        ),
+        FieldPanel("members", widget=forms.SelectMultiple),
+        FieldPanel("verification", read_only=True),
+        FieldPanel("onboarded_by", read_only=True),
+        FieldPanel("consent_method", read_only=True),
+        FieldPanel("consent_at", read_only=True),
+    ]
+
+
+class ProductViewSet(SnippetViewSet):
+    model = Product
+    icon = "tag"
+    menu_label = _("Listings")
+    list_display = ["name", "producer", "category", "price", "review_state", "submitted_at"]
+    list_filter = ["review_state", "category", "ocop_stars"]
+    list_export = [
+        "name",
+        "producer",
+        "category",
+        "price",
+        "unit",
+        "quantity_available",
+        "review_state",
+        "ocop_stars",
+        "ocop_decision_date",
+    ]
+    search_fields = ["name", "search_text"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    panels = [
+        FieldPanel("producer", read_only=True),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("category")]),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("price"), FieldPanel("unit"), FieldPanel("quantity_available")]),
+        FieldPanel("description"),
+        FieldPanel("gtin"),
+        FieldPanel("growing_area"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("ocop_stars"), FieldPanel("ocop_level")]),
+                FieldRowPanel(
+                    [FieldPanel("ocop_decision_number"), FieldPanel("ocop_decision_date")]
+                ),
+                FieldPanel("ocop_certificate"),
+            ],
+            heading="OCOP",
+        ),
+        FieldPanel("review_state", read_only=True),
+        FieldPanel("rejection_reason", read_only=True),
+    ]
+
+
+class HelperCommuneViewSet(SnippetViewSet):
+    model = HelperCommune
+    icon = "site"
+    menu_label = _("Helpers' communes")
+    list_display = ["helper", "commune"]
+    search_fields = ["helper__full_name", "helper__phone", "commune_code"]
+    search_backend_name = None
+    panels = [
+        FieldPanel("helper"),
+        FieldPanel("commune_code", widget=forms.Select(choices=commune_choices)),
+    ]
+
+
+class ListingEventViewSet(SnippetViewSet):
+    model = ListingEvent
+    icon = "history"
+    menu_label = _("Listing history")
+    list_display = ["created_at", "action", "producer", "product", "actor"]
+    list_filter = ["action"]
+    inspect_view_enabled = True
+    search_fields = ["producer__name", "product__name", "note"]
+    search_backend_name = None
+    panels = [FieldPanel("note", read_only=True)]
+
+
+class MarketplaceViewSetGroup(SnippetViewSetGroup):
+    items = (ProducerViewSet, ProductViewSet, HelperCommuneViewSet, ListingEventViewSet)
+    menu_icon = "tag"
+    menu_label = _("Marketplace")
+    menu_name = "marketplace"
+    menu_order = 200
+
+
+register_snippet(MarketplaceViewSetGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [
+        path(
+            "marketplace/review/",
+            admin_views.ReviewQueueView.as_view(),
+            name="marketplace_review_queue",
+        ),
+        path(
+            "marketplace/review/product/<int:pk>/",
+            admin_views.review_product,
+            name="marketplace_review_product",
+        ),
+        path(
+            "marketplace/review/producer/<int:pk>/",
+            admin_views.review_producer,
+            name="marketplace_review_producer",
+        ),
+        path(
+            "marketplace/progress/",
+            admin_views.ProgressReportView.as_view(),
+            name="marketplace_progress",
+        ),
+    ]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission, **kwargs):
+        self.permission = permission
+        super().__init__(*args, **kwargs)
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def review_queue_menu_item():
+    return PermissionMenuItem(
+        _("Review queue"),
+        reverse("marketplace_review_queue"),
+        icon_name="tasks",
+        order=190,
+        permission="marketplace.change_product",
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def progress_menu_item():
+    return PermissionMenuItem(
+        _("Province progress"),
+        reverse("marketplace_progress"),
+        icon_name="doc-full",
+        order=700,
+        permission="marketplace.view_product",
+    )

@@ -1,0 +1,84 @@
+"""Fixtures for producers, listings, photos and the catalogue page."""
+
+import io
+import itertools
+
+import pytest
+from PIL import Image
+
+from marketplace.models import CatalogPage, Producer, Product, ProductPhoto
+from marketplace.photos import prepare_photo
+
+_slugs = itertools.count(1)
+
+
+def jpeg_bytes(size=(1200, 900), color=(40, 120, 60), gps=False, fmt="JPEG"):
+    """A real photo file; with ``gps`` it carries an EXIF GPS position like a phone's."""
+    picture = Image.new("RGB", size, color)
+    buffer = io.BytesIO()
+    kwargs = {}
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        gps_ifd = {1: "N", 2: (21.0, 34.0, 12.0), 3: "E", 4: (104.0, 39.0, 5.0)}
+        exif[0x8825] = gps_ifd
+        kwargs["exif"] = exif.tobytes()
+    picture.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def upload(content=None, name="anh.jpg", content_type="image/jpeg"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content or jpeg_bytes(), content_type=content_type)
+
+
+@pytest.fixture
+def make_producer(db):
+    def make(members=(), verification=Producer.Verification.VERIFIED, **fields):
+        number = next(_slugs)
+        fields.setdefault("name", f"HTX Chè Suối Giàng {number}")
+        fields.setdefault("slug", f"htx-che-{number}")
+        fields.setdefault("province_code", "15")
+        fields.setdefault("commune_code", "04672")
+        producer = Producer.objects.create(verification=verification, **fields)
+        producer.members.add(*members)
+        return producer
+
+    return make
+
+
+@pytest.fixture
+def producer(make_producer, producer_user):
+    return make_producer(members=[producer_user], name="HTX Chè Shan Tuyết Văn Chấn")
+
+
+@pytest.fixture
+def make_product(db):
+    def make(producer, photos=1, **fields):
+        number = next(_slugs)
+        fields.setdefault("name", f"Chè Shan Tuyết {number}")
+        fields.setdefault("slug", f"che-shan-tuyet-{number}")
+        fields.setdefault("category", Product.Category.TEA)
+        fields.setdefault("price", 450_000)
+        fields.setdefault("unit", "gói 200 g")
+        fields.setdefault("quantity_available", 30)
+        fields.setdefault("review_state", Product.Review.APPROVED)
+        product = Product.objects.create(producer=producer, **fields)
+        for position in range(photos):
+            image = prepare_photo(upload(jpeg_bytes(size=(400, 300))), product.name)
+            ProductPhoto.objects.create(product=product, image=image, sort_order=position)
+        return product
+
+    return make
+
+
+@pytest.fixture
+def catalog_page(home_page):
+    page = home_page.add_child(instance=CatalogPage(title="Sản phẩm", slug="san-pham"))
+    return page
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "accounts.apps.UsersAppConfig",
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -239,7 +239,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "growing-areas-expiry-notice": {
+        "task": "growing_areas.tasks.notify_expiring_growing_areas",
+        "schedule": timedelta(days=1),
+    },
+    "growing-areas-requeue-stale-imports": {
+        "task": "growing_areas.tasks.requeue_stale_imports",
+        "schedule": timedelta(minutes=10),
+    },
+}
 
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview panel sets its own SAMEORIGIN override
@@ -308,3 +317,11 @@ DEFAULT_PROVINCE_CODE = env.str("DEFAULT_PROVINCE_CODE", default="15")  # Lào C
 # company prefix. The default, in Vietnam's 893 range, is a placeholder for development only:
 # in production set the prefix licensed from GS1 Vietnam, or allocated GTINs will collide.
 GS1_COMPANY_PREFIX = env.str("GS1_COMPANY_PREFIX", default="8939999")
+
+# Growing areas (docs/growing_areas.md). No official format of the growing-area code could be
+# confirmed, so the check is a regular expression the whole (upper-cased, space-free) code must
+# match; the default accepts letters, digits and hyphens.
+GROWING_AREA_CODE_PATTERN = env.str("GROWING_AREA_CODE_PATTERN", default=r"[A-Z0-9][A-Z0-9-]*")
+# Limits of one import file: data rows, and size in bytes.
+GROWING_AREA_IMPORT_MAX_ROWS = env.int("GROWING_AREA_IMPORT_MAX_ROWS", default=50_000)
+GROWING_AREA_IMPORT_MAX_BYTES = env.int("GROWING_AREA_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -74,6 +74,13 @@ def notify_role(role, subject, body):
     return [notify(user, subject, body) for user in members]
 
 
+def undelivered(older_than):
+    """Notifications still unsent ``older_than`` after they were made: their delivery task
+    was lost (a worker died, a broker dropped the message) or keeps failing."""
+    cutoff = timezone.now() - older_than
+    return Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff)
+
+
 def deliver(notification_id):
     """Deliver a stored notification once: a second call for a sent one does nothing."""
     with transaction.atomic():

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from . import notifications
 
@@ -12,3 +15,16 @@ def deliver_notification(self, notification_id):
 
         Notification.objects.filter(pk=notification_id).update(error=str(exc)[:2000])
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def resend_undelivered_notifications():
+    """Periodic sweep: queue again what was left behind (delivery itself is idempotent)."""
+    ids = list(
+        notifications.undelivered(older_than=timedelta(minutes=5))
+        .filter(created_at__gt=timezone.now() - timedelta(days=2))
+        .values_list("pk", flat=True)[:1000]
+    )
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)
+    return len(ids)

@@ -240,6 +240,10 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
+    "accounts-resend-undelivered-notifications": {
+        "task": "accounts.tasks.resend_undelivered_notifications",
+        "schedule": timedelta(minutes=10),
+    },
     "growing-areas-expiry-notice": {
         "task": "growing_areas.tasks.notify_expiring_growing_areas",
         "schedule": timedelta(days=1),
@@ -247,6 +251,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "growing-areas-requeue-stale-imports": {
         "task": "growing_areas.tasks.requeue_stale_imports",
         "schedule": timedelta(minutes=10),
+    },
+    "traceability-requeue-stale-print-runs": {
+        "task": "traceability.tasks.requeue_stale_print_runs",
+        "schedule": timedelta(minutes=5),
     },
 }
 
@@ -317,6 +325,10 @@ DEFAULT_PROVINCE_CODE = env.str("DEFAULT_PROVINCE_CODE", default="15")  # Lào C
 # company prefix. The default, in Vietnam's 893 range, is a placeholder for development only:
 # in production set the prefix licensed from GS1 Vietnam, or allocated GTINs will collide.
 GS1_COMPANY_PREFIX = env.str("GS1_COMPANY_PREFIX", default="8939999")
+# A label scanned more often than this, or from more distinct networks (/24 or /48), is shown
+# with a warning that it may be copied and flagged to moderators.
+TRACEABILITY_MAX_SCANS_PER_LABEL = env.int("TRACEABILITY_MAX_SCANS_PER_LABEL", default=50)
+TRACEABILITY_MAX_NETWORKS_PER_LABEL = env.int("TRACEABILITY_MAX_NETWORKS_PER_LABEL", default=5)
 
 # Growing areas (docs/growing_areas.md). No official format of the growing-area code could be
 # confirmed, so the check is a regular expression the whole (upper-cased, space-free) code must
@@ -325,3 +337,12 @@ GROWING_AREA_CODE_PATTERN = env.str("GROWING_AREA_CODE_PATTERN", default=r"[A-Z0
 # Limits of one import file: data rows, and size in bytes.
 GROWING_AREA_IMPORT_MAX_ROWS = env.int("GROWING_AREA_IMPORT_MAX_ROWS", default=50_000)
 GROWING_AREA_IMPORT_MAX_BYTES = env.int("GROWING_AREA_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Marketplace (docs/marketplace.md). Limits of one uploaded product photo; photos are stored
+# re-encoded, at most 1600 px on the long side, without EXIF or GPS data.
+MARKETPLACE_PHOTO_MAX_BYTES = env.int("MARKETPLACE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+MARKETPLACE_PHOTO_MAX_PIXELS = env.int("MARKETPLACE_PHOTO_MAX_PIXELS", default=40_000_000)
+CELERY_BEAT_SCHEDULE["marketplace-ocop-expiry-warnings"] = {
+    "task": "marketplace.tasks.warn_expiring_ocop_certificates",
+    "schedule": timedelta(days=1),
+}

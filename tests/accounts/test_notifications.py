@@ -64,3 +64,30 @@ def test_account_page_lists_the_messages(client, make_user, django_capture_on_co
     html = client.get("/tai-khoan/").content.decode()
     assert "Bưu điện sẽ đến lấy hàng" in html
     assert "Sáng mai 9 giờ" in html
+
+
+def test_the_sweep_delivers_what_a_lost_task_left_behind(make_user, caplog):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tasks import resend_undelivered_notifications
+
+    farmer = make_user()
+    lost = Notification.objects.create(
+        recipient=farmer, channel=Notification.Channel.SMS, subject="Đơn mới", body="Có đơn"
+    )
+    fresh = Notification.objects.create(
+        recipient=farmer, channel=Notification.Channel.SMS, subject="Vừa gửi", body="…"
+    )
+    Notification.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - timedelta(minutes=30)
+    )
+    with caplog.at_level(logging.INFO, logger="chophien.notifications"):
+        assert resend_undelivered_notifications() == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.sent_at is not None
+    assert fresh.sent_at is None  # its own task may still be on its way
+    assert caplog.text.count("Đơn mới") == 1
+    assert resend_undelivered_notifications() == 0

@@ -10,6 +10,8 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from places import divisions
 from places.models import CommuneCodeField, ProvinceCodeField
@@ -42,7 +44,7 @@ class GrowingAreaQuerySet(models.QuerySet):
         return self.filter(valid_until__lt=today or local_today())
 
 
-class GrowingArea(models.Model):
+class GrowingArea(ClusterableModel):
     """One registered growing area and its code."""
 
     class Status(models.TextChoices):
@@ -129,9 +131,16 @@ class GrowingArea(models.Model):
     def get_absolute_url(self):
         return reverse("growing_areas:detail", kwargs={"code": self.code})
 
+    def clean_fields(self, exclude=None):
+        self.code = normalize_code(self.code)  # before the pattern is checked
+        super().clean_fields(exclude=exclude)
+
+    def save(self, *args, **kwargs):
+        self.code = normalize_code(self.code)
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
-        self.code = normalize_code(self.code)
         errors = {}
         commune = divisions.commune(self.commune_code)
         if commune is not None:
@@ -263,7 +272,7 @@ class Certification(models.Model):
         GLOBALGAP = "globalgap", "GlobalG.A.P."
         ORGANIC = "organic", _("Organic")
 
-    area = models.ForeignKey(
+    area = ParentalKey(
         GrowingArea,
         on_delete=models.CASCADE,
         related_name="certifications",
@@ -347,6 +356,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Refused")
 
     FINISHED = {State.SUCCEEDED, State.FAILED}
+    MAX_STORED_ERRORS = 1000
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     file = models.FileField(_("file"), upload_to=import_upload_path, max_length=300)

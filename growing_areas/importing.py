@@ -1,0 +1,268 @@
+"""Reading the province's spreadsheets (CSV or XLSX) into rows of text, with the guards that keep
+a bad file from eating the machine: size, row and column limits, empty-row runs, and files
+whose content does not match their name."""
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from places.divisions import fold
+
+COLUMNS = (
+    "code",
+    "name",
+    "crop",
+    "variety",
+    "area_ha",
+    "province",
+    "commune",
+    "village",
+    "holder_name",
+    "holder_phone",
+    "households",
+    "issued_by",
+    "issued_on",
+    "valid_until",
+    "latitude",
+    "longitude",
+    "boundary_geojson",
+    "status",
+)
+REQUIRED_COLUMNS = (
+    "code",
+    "name",
+    "crop",
+    "area_ha",
+    "commune",
+    "holder_name",
+    "issued_by",
+    "issued_on",
+)
+
+# More columns than this in a header is a sheet that is not ours (or a broken one).
+MAX_COLUMNS = 200
+# A run of this many empty rows means the sheet is padded, not a table with gaps in it.
+MAX_EMPTY_RUN = 1000
+XLSX_MAGIC = b"PK\x03\x04"
+# A boundary polygon can be a long cell; the csv module's default cap is 128 KB.
+csv.field_size_limit(max(csv.field_size_limit(), 2 * 1024 * 1024))
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+
+
+def max_rows():
+    return getattr(settings, "GROWING_AREA_IMPORT_MAX_ROWS", 50_000)
+
+
+def max_bytes():
+    return getattr(settings, "GROWING_AREA_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
+
+class UnreadableFile(Exception):  # noqa: N818 - it is the reason, not an error in our code
+    """The file as a whole cannot be read; ``message`` says why in the user's language."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Sheet:
+    """The header's known columns and the non-empty data rows, each as (line, {column: value}).
+    Values are kept as read: text from CSV, typed values (numbers, dates) from XLSX."""
+
+    columns: dict  # column name -> letter, e.g. {"code": "A"}
+    rows: list = field(default_factory=list)
+
+
+def column_letter(index):
+    """0 -> "A", 27 -> "AB"."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _header_key(value):
+    return fold(str(value or "")).replace(" ", "_")
+
+
+def _is_empty(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_sheet(data, filename):
+    """Read ``data`` (bytes) named ``filename`` into a Sheet, or raise UnreadableFile."""
+    if len(data) > max_bytes():
+        raise UnreadableFile(
+            _("The file is larger than %(size)d MB. Split it into smaller files.")
+            % {"size": max_bytes() // (1024 * 1024)}
+        )
+    name = (filename or "").lower()
+    is_xlsx_content = data.startswith(XLSX_MAGIC)
+    if data.startswith(OLE_MAGIC) or name.endswith(".xls"):
+        raise UnreadableFile(
+            _("Old Excel files (.xls) cannot be read. In Excel, save the file as .xlsx or CSV.")
+        )
+    if name.endswith(".xlsx") or name.endswith(".xlsm"):
+        if not is_xlsx_content:
+            raise UnreadableFile(
+                _("The file is named .xlsx but is not an Excel workbook. Check the file.")
+            )
+        return _read_xlsx(data)
+    if name.endswith(".csv") or name.endswith(".txt"):
+        if is_xlsx_content:
+            raise UnreadableFile(
+                _("The file is named .csv but is an Excel workbook. Rename it to .xlsx.")
+            )
+        return _read_csv(data)
+    raise UnreadableFile(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
+
+
+def _decode(data):
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            _(
+                "The file is not text in UTF-8. In Excel, choose “Save as” and "
+                "“CSV UTF-8 (comma delimited)”."
+            )
+        ) from exc
+    if "\x00" in text:
+        raise UnreadableFile(_("The file holds binary data, not CSV text."))
+    return text
+
+
+def _rows_from_header(header, rows):
+    """Map the header to known columns, then collect the data rows with their line numbers."""
+    header = list(header or [])
+    if len(header) > MAX_COLUMNS:
+        header = header[:MAX_COLUMNS]
+    columns, positions = {}, {}
+    for index, title in enumerate(header):
+        key = _header_key(title)
+        if key in COLUMNS and key not in columns:
+            columns[key] = column_letter(index)
+            positions[key] = index
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise UnreadableFile(
+            _(
+                "The first row must name the columns. Missing: %(columns)s. "
+                "See the list of columns in the import instructions."
+            )
+            % {"columns": ", ".join(missing)},
+            line=1,
+        )
+    sheet = Sheet(columns=columns)
+    empty_run = 0
+    limit = max_rows()
+    for line, row in rows:
+        values = {}
+        for key, index in positions.items():
+            value = row[index] if index < len(row) else None
+            if not _is_empty(value):
+                values[key] = value.strip() if isinstance(value, str) else value
+        if not values:
+            empty_run += 1
+            if empty_run >= MAX_EMPTY_RUN:
+                raise UnreadableFile(
+                    _(
+                        "From line %(line)d on the sheet holds more than %(count)d empty rows. "
+                        "Delete the empty rows (or copy only the table into a new sheet) "
+                        "and upload it again."
+                    )
+                    % {"line": line - empty_run + 1, "count": MAX_EMPTY_RUN},
+                    line=line - empty_run + 1,
+                )
+            continue
+        empty_run = 0
+        if len(sheet.rows) >= limit:
+            raise UnreadableFile(
+                _("The file has more than %(count)d rows. Split it into smaller files.")
+                % {"count": limit},
+                line=line,
+            )
+        sheet.rows.append((line, values))
+    if not sheet.rows:
+        raise UnreadableFile(_("The file has no rows of data under the header."), line=2)
+    return sheet
+
+
+def _read_csv(data):
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    # Vietnamese Excel writes ";" when the decimal separator is a comma
+    delimiter = max(",;\t", key=first_line.count)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        header = next(reader, None)
+        if header is None:
+            raise UnreadableFile(_("The file is empty."))
+        return _rows_from_header(header, enumerate(reader, start=2))
+    except csv.Error as exc:
+        raise UnreadableFile(
+            _("The CSV file is broken near line %(line)d: %(reason)s")
+            % {"line": reader.line_num, "reason": exc},
+            line=reader.line_num,
+        ) from exc
+
+
+def _cell(value):
+    if isinstance(value, datetime):
+        return value.date() if not value.time() else value
+    return value
+
+
+def _read_xlsx(data):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise UnreadableFile(_("The Excel file cannot be opened: it is damaged.")) from exc
+    except Exception as exc:  # openpyxl raises assorted errors on files it cannot parse
+        raise UnreadableFile(_("The Excel file cannot be opened: it is damaged.")) from exc
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise UnreadableFile(_("The Excel file has no sheet."))
+        # The stored dimension may claim a million rows; read what is really there.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        try:
+            header = next(rows, None)
+            if header is None:
+                raise UnreadableFile(_("The file is empty."))
+            records = (
+                (number, [_cell(v) for v in row]) for number, row in enumerate(rows, start=2)
+            )
+            return _rows_from_header(header, records)
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # a damaged part of the workbook, found while streaming
+            raise UnreadableFile(_("The Excel file cannot be read: it is damaged.")) from exc
+    finally:
+        workbook.close()
+
+
+def as_text(value):
+    """A cell as text, the way a person would have typed it (an XLSX number 15 -> "15")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()

@@ -1,8 +1,29 @@
-"""The demo site's page tree and settings."""
+"""The demo site's page tree and settings, and the demo producers and listings."""
 
+import datetime
+import io
+
+from django.utils import timezone
+from PIL import Image, ImageDraw
 from wagtail.models import Page, Site
 
-from .models import HomePage, SiteSettings, StandardPage
+from accounts import demo as accounts_demo
+from growing_areas.models import GrowingArea
+
+from . import services
+from .models import (
+    CatalogPage,
+    HelperCommune,
+    HomePage,
+    ListingEvent,
+    Producer,
+    Product,
+    ProductPhoto,
+    SiteSettings,
+    StandardPage,
+    add_months,
+)
+from .photos import prepare_photo
 
 GUIDE_SLUG = "cach-dang-ban-san-pham"
 
@@ -127,3 +148,234 @@ def seed(command):
         site.site_name = "Chợ Phiên"
         site.save()
     SiteSettings.for_site(site)  # creates the row with its defaults
+    seed_catalogue(home)
+
+
+CATALOG_SLUG = "san-pham"
+
+# slug, kind, name, commune, member phone, story
+PRODUCERS = [
+    (
+        "htx-che-shan-tuyet-suoi-giang",
+        Producer.Kind.COOPERATIVE,
+        "HTX Chè Shan Tuyết Suối Giàng",
+        "04672",
+        "0912000003",
+        "Hợp tác xã của 86 hộ người Mông ở Suối Giàng, nay thuộc Xã Văn Chấn. Búp chè hái "
+        "từ những cây chè cổ thụ hàng trăm năm tuổi, sao tay trên chảo gang.",
+    ),
+    (
+        "ho-nuoi-ong-giang-a-pao",
+        Producer.Kind.HOUSEHOLD,
+        "Hộ nuôi ong Giàng A Páo",
+        "04456",
+        "0912000004",
+        "Gia đình nuôi 60 đàn ong nội trên núi Mù Cang Chải, lấy mật hoa rừng và hoa bạc hà.",
+    ),
+    (
+        "ho-trieu-thi-hoa-que-mau-a",
+        Producer.Kind.HOUSEHOLD,
+        "Hộ Triệu Thị Hoa – Quế Mậu A",
+        "04375",
+        "0912000005",
+        "Người Dao ở Mậu A trồng quế từ đời ông bà; vỏ quế bóc tay, phơi nắng tự nhiên.",
+    ),
+]
+
+# producer slug, slug, name, category, price, unit, stock, state, ocop (stars, number,
+# decision date, level) or None, description
+PRODUCTS = [
+    (
+        "htx-che-shan-tuyet-suoi-giang",
+        "che-shan-tuyet-co-thu-suoi-giang",
+        "Chè Shan Tuyết cổ thụ Suối Giàng",
+        Product.Category.TEA,
+        450_000,
+        "gói 200 g",
+        120,
+        Product.Review.APPROVED,
+        "valid",
+        "Búp chè Shan Tuyết một tôm hai lá, nước vàng sánh, hậu ngọt. Hái tháng 3–4.",
+    ),
+    (
+        "htx-che-shan-tuyet-suoi-giang",
+        "che-shan-tuyet-bup-vang",
+        "Chè Shan Tuyết búp vàng",
+        Product.Category.TEA,
+        650_000,
+        "hộp 250 g",
+        40,
+        Product.Review.PENDING,
+        None,
+        "Chè búp vàng sấy lạnh, hương hoa quả chín.",
+    ),
+    (
+        "ho-nuoi-ong-giang-a-pao",
+        "mat-ong-hoa-bac-ha-mu-cang-chai",
+        "Mật ong hoa bạc hà Mù Cang Chải",
+        Product.Category.HONEY,
+        320_000,
+        "chai 500 ml",
+        60,
+        Product.Review.APPROVED,
+        "expired",
+        "Mật ong nguyên chất từ đàn ong nội, thu hoạch mùa hoa bạc hà tháng 11.",
+    ),
+    (
+        "ho-trieu-thi-hoa-que-mau-a",
+        "que-kho-mau-a",
+        "Quế khô Mậu A",
+        Product.Category.CINNAMON,
+        120_000,
+        "bó 1 kg",
+        200,
+        Product.Review.APPROVED,
+        None,
+        "Vỏ quế 15 năm tuổi, dày, cay thơm, phơi khô tự nhiên.",
+    ),
+    (
+        "ho-trieu-thi-hoa-que-mau-a",
+        "tinh-dau-que-mau-a",
+        "Tinh dầu quế Mậu A",
+        Product.Category.CINNAMON,
+        180_000,
+        "lọ 50 ml",
+        80,
+        Product.Review.PENDING,
+        None,
+        "Tinh dầu chưng cất từ lá và cành quế.",
+    ),
+]
+
+COLOURS = {
+    Product.Category.TEA: ((46, 125, 50), (200, 230, 160)),
+    Product.Category.HONEY: ((230, 160, 20), (255, 230, 150)),
+    Product.Category.CINNAMON: ((120, 60, 30), (220, 170, 120)),
+}
+
+
+def demo_photo(title, colours, variant=0):
+    """A picture drawn at seed time (no download): a sky-to-field gradient and hills."""
+    dark, light = colours
+    picture = Image.new("RGB", (960, 720), light)
+    draw = ImageDraw.Draw(picture)
+    for y in range(720):
+        mix = y / 720
+        draw.line(
+            [(0, y), (960, y)],
+            fill=tuple(int(light[i] * (1 - mix) + dark[i] * mix) for i in range(3)),
+        )
+    for index in range(3):
+        top = 300 + 90 * index + 20 * variant
+        draw.ellipse([-200 + 300 * index, top, 500 + 300 * index, top + 500], fill=dark)
+    draw.text((40, 40), title, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=80)
+    upload = io.BytesIO(buffer.getvalue())
+    upload.size = len(buffer.getvalue())
+    return prepare_photo(upload, title)
+
+
+def seed_catalogue(home):
+    catalog = CatalogPage.objects.first()
+    if catalog is None:
+        catalog = home.add_child(
+            instance=CatalogPage(
+                title="Sản phẩm",
+                slug=CATALOG_SLUG,
+                intro="Nông sản và sản phẩm OCOP miền núi, mua tận gốc từ nhà nông.",
+            )
+        )
+    moderator = accounts_demo.user("0912000001")
+    helper = accounts_demo.user("0912000002")
+    HelperCommune.objects.get_or_create(helper=helper, commune_code="04672")
+
+    producers = {}
+    for slug, kind, name, commune, phone, story in PRODUCERS:
+        producer = Producer.objects.filter(slug=slug).first()
+        if producer is None:
+            onboarded = commune == "04672"
+            producer = Producer.objects.create(
+                slug=slug,
+                kind=kind,
+                name=name,
+                story=story,
+                province_code="15",
+                commune_code=commune,
+                phone=accounts_demo.user(phone).phone,
+                verification=Producer.Verification.VERIFIED,
+                verified_at=timezone.now(),
+                onboarded_by=helper if onboarded else None,
+                consent_method=Producer.Consent.SIGNED_FORM if onboarded else "",
+                consent_at=timezone.now() if onboarded else None,
+                photo=demo_photo(name, COLOURS[Product.Category.TEA], variant=2),
+            )
+            producer.members.add(accounts_demo.user(phone))
+            services.record(
+                producer,
+                ListingEvent.Action.PRODUCER_CREATED,
+                actor=helper if onboarded else accounts_demo.user(phone),
+            )
+            services.record(producer, ListingEvent.Action.PRODUCER_VERIFIED, actor=moderator)
+        producers[slug] = producer
+
+    today = timezone.localdate()
+    ocop = {
+        "valid": (4, "1568/QĐ-UBND", add_months(today, -8), Product.OcopLevel.PROVINCE),
+        "expired": (3, "2291/QĐ-UBND", add_months(today, -40), Product.OcopLevel.PROVINCE),
+    }
+    for (
+        producer_slug,
+        slug,
+        name,
+        category,
+        price,
+        unit,
+        stock,
+        state,
+        certificate,
+        text,
+    ) in PRODUCTS:
+        if Product.objects.filter(slug=slug).exists():
+            continue
+        producer = producers[producer_slug]
+        area = (
+            GrowingArea.objects.filter(
+                commune_code=producer.commune_code, status=GrowingArea.Status.ACTIVE
+            )
+            .order_by("code")
+            .first()
+        )
+        stars, number, decided, level = ocop.get(certificate) or (None, "", None, "")
+        now = timezone.now()
+        product = Product.objects.create(
+            producer=producer,
+            slug=slug,
+            name=name,
+            category=category,
+            price=price,
+            unit=unit,
+            quantity_available=stock,
+            description=text,
+            growing_area=area,
+            review_state=state,
+            submitted_at=now - datetime.timedelta(days=2),
+            published_at=now if state == Product.Review.APPROVED else None,
+            ocop_stars=stars,
+            ocop_decision_number=number,
+            ocop_decision_date=decided,
+            ocop_level=level,
+        )
+        for position in range(2 if state == Product.Review.APPROVED else 1):
+            ProductPhoto.objects.create(
+                product=product,
+                image=demo_photo(name, COLOURS[category], variant=position),
+                sort_order=position,
+            )
+        actor = producer.onboarded_by or producer.members.first()
+        services.record(producer, ListingEvent.Action.CREATED, actor=actor, product=product)
+        services.record(producer, ListingEvent.Action.SUBMITTED, actor=actor, product=product)
+        if state == Product.Review.APPROVED:
+            services.record(
+                producer, ListingEvent.Action.APPROVED, actor=moderator, product=product
+            )

@@ -233,9 +233,23 @@ class ProductOriginForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["ocop_stars", "ocop_decision_number", "ocop_decision_date", "ocop_level"]
+        fields = [
+            "growing_area",
+            "ocop_stars",
+            "ocop_decision_number",
+            "ocop_decision_date",
+            "ocop_level",
+        ]
         widgets = {"ocop_decision_date": forms.DateInput(attrs={"type": "date"})}
-        error_messages = {"ocop_decision_date": {"invalid": _("Write the date as day/month/year.")}}
+        error_messages = {
+            "ocop_decision_date": {"invalid": _("Write the date as day/month/year.")},
+            "growing_area": {
+                "invalid_choice": _("Choose an active growing area of your own commune.")
+            },
+        }
+        help_texts = {
+            "growing_area": _("Only the active growing areas of your commune are listed."),
+        }
 
 
 class ReviewForm(forms.Form):

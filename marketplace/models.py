@@ -290,8 +290,10 @@ class Product(models.Model):
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=Category, db_index=True)
+    # Empty only while a new draft has just its name: the listing form asks for it next.
     price = models.PositiveIntegerField(
         _("price (VND)"),
+        null=True,
         validators=[
             MinValueValidator(1, _("The price must be at least 1 ₫.")),
             MaxValueValidator(MAX_PRICE_VND, _("The price cannot be more than 1.000.000.000 ₫.")),

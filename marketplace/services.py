@@ -129,12 +129,10 @@ def register_farmer(
     if onboarded_by:
         note = _("Consent: %(method)s") % {"method": producer.get_consent_method_display()}
     record(producer, Action.PRODUCER_CREATED, actor=onboarded_by or user, note=note)
-    transaction.on_commit(
-        lambda: notify_role(
-            Role.MODERATOR,
-            _("New producer to verify"),
-            _("%(name)s signed up and awaits verification.") % {"name": name},
-        )
+    notify_role(
+        Role.MODERATOR,
+        _("New producer to verify"),
+        _("%(name)s signed up and awaits verification.") % {"name": name},
     )
     return user, producer
 
@@ -238,18 +236,18 @@ def remove_photo(photo, actor):
 def submit_for_review(product, actor):
     """Send a draft to the moderators. It needs at least one photo."""
     product = Product.objects.select_for_update().select_related("producer").get(pk=product.pk)
+    if not product.price or not product.unit:
+        raise ValidationError(_("Write the price and the unit before sending for review."))
     if not product.photos.exists():
         raise ValidationError(_("Add at least one photo before sending the product for review."))
     product.transition(Product.Review.PENDING)
     product.save()
     record(product.producer, Action.SUBMITTED, actor=actor, product=product)
     name = product.name
-    transaction.on_commit(
-        lambda: notify_role(
-            Role.MODERATOR,
-            _("A listing awaits review"),
-            _("“%(name)s” was sent for review.") % {"name": name},
-        )
+    notify_role(
+        Role.MODERATOR,
+        _("A listing awaits review"),
+        _("“%(name)s” was sent for review.") % {"name": name},
     )
     return product
 

@@ -1,0 +1,141 @@
+"""Moderators review producers and listings in the Wagtail admin; farmers are told."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Notification
+from marketplace.models import ListingEvent, Producer, Product, add_months
+from marketplace.services import warn_expiring_ocop_certificates
+from marketplace.tasks import warn_expiring_ocop_certificates as warn_task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queue_lists_pending_producers_and_listings(
+    client, moderator, make_producer, make_product, producer
+):
+    waiting = make_producer(verification=Producer.Verification.PENDING, name="HTX Mật ong")
+    product = make_product(producer, name="Quế Văn Yên", review_state=Product.Review.PENDING)
+    make_product(producer, name="Chè đã duyệt")
+    client.force_login(moderator)
+    html = client.get("/admin/marketplace/review/").content.decode()
+    assert waiting.name in html and product.name in html
+    assert "Chè đã duyệt" not in html
+
+
+def test_approve_publishes_and_tells_the_farmer(
+    client, moderator, producer, producer_user, make_product, catalog_page
+):
+    product = make_product(producer, name="Quế Văn Yên", review_state=Product.Review.PENDING)
+    assert client.get(f"/san-pham/{product.slug}/").status_code == 404
+    client.force_login(moderator)
+    client.post(f"/admin/marketplace/review/product/{product.pk}/", {"decision": "approved"})
+    product.refresh_from_db()
+    assert product.review_state == Product.Review.APPROVED
+    assert client.get(f"/san-pham/{product.slug}/").status_code == 200
+    assert producer_user.notifications.filter(body__contains="Quế Văn Yên").exists()
+    assert product.events.filter(action=ListingEvent.Action.APPROVED, actor=moderator).exists()
+
+
+def test_reject_needs_a_reason_which_the_farmer_reads(
+    client, moderator, producer, producer_user, make_product
+):
+    product = make_product(producer, review_state=Product.Review.PENDING)
+    client.force_login(moderator)
+    url = f"/admin/marketplace/review/product/{product.pk}/"
+    client.post(url, {"decision": "rejected", "reason": ""})
+    product.refresh_from_db()
+    assert product.review_state == Product.Review.PENDING
+    client.post(url, {"decision": "rejected", "reason": "Ảnh bị mờ"})
+    product.refresh_from_db()
+    assert product.review_state == Product.Review.REJECTED
+    assert producer_user.notifications.filter(body__contains="Ảnh bị mờ").exists()
+    client.force_login(producer_user)
+    assert "Ảnh bị mờ" in client.get("/ban-hang/").content.decode()
+
+
+def test_unpublish_later(client, moderator, producer, make_product, catalog_page):
+    product = make_product(producer)
+    client.force_login(moderator)
+    client.post(
+        f"/admin/marketplace/review/product/{product.pk}/",
+        {"decision": "unpublished", "reason": "Hết mùa"},
+    )
+    product.refresh_from_db()
+    assert product.review_state == Product.Review.UNPUBLISHED
+    assert client.get(f"/san-pham/{product.slug}/").status_code == 404
+
+
+def test_verify_producer(client, moderator, make_producer, producer_user):
+    producer = make_producer(members=[producer_user], verification=Producer.Verification.PENDING)
+    client.force_login(moderator)
+    client.post(f"/admin/marketplace/review/producer/{producer.pk}/", {"decision": "verified"})
+    producer.refresh_from_db()
+    assert producer.verification == Producer.Verification.VERIFIED
+    assert producer_user.notifications.exists()
+
+
+def test_non_moderators_cannot_review(client, producer_user, helper_user, producer, make_product):
+    product = make_product(producer, review_state=Product.Review.PENDING)
+    for user in (producer_user, helper_user):
+        client.force_login(user)
+        response = client.post(
+            f"/admin/marketplace/review/product/{product.pk}/", {"decision": "approved"}
+        )
+        assert response.status_code in (302, 403)
+        assert client.get("/admin/marketplace/review/").status_code in (302, 403)
+    product.refresh_from_db()
+    assert product.review_state == Product.Review.PENDING
+
+
+def test_moderator_sees_snippets_and_progress_report(client, moderator, producer, make_product):
+    make_product(
+        producer,
+        ocop_stars=4,
+        ocop_decision_number="1",
+        ocop_decision_date=timezone.localdate() - timedelta(days=10),
+        ocop_level="province",
+    )
+    make_product(
+        producer,
+        review_state=Product.Review.DRAFT,
+        ocop_stars=3,
+        ocop_decision_number="2",
+        ocop_decision_date=timezone.localdate() - timedelta(days=10),
+        ocop_level="province",
+    )
+    client.force_login(moderator)
+    assert client.get("/admin/snippets/marketplace/product/").status_code == 200
+    assert client.get("/admin/snippets/marketplace/producer/").status_code == 200
+    assert client.get("/admin/snippets/marketplace/helpercommune/").status_code == 200
+    report = client.get("/admin/marketplace/progress/")
+    assert report.status_code == 200
+    rows = report.context["provinces"]
+    assert rows[0]["registered"] == 2 and rows[0]["published"] == 1 and rows[0]["percent"] == 50
+
+
+def test_ocop_expiry_warning_is_sent_once(producer, producer_user, make_product):
+    today = timezone.localdate()
+    soon = make_product(
+        producer,
+        name="Chè sắp hết hạn",
+        ocop_stars=4,
+        ocop_decision_number="1",
+        ocop_decision_date=add_months(today, -36) + timedelta(days=30),
+        ocop_level="province",
+    )
+    make_product(
+        producer,
+        name="Chè còn lâu",
+        ocop_stars=4,
+        ocop_decision_number="2",
+        ocop_decision_date=today - timedelta(days=200),
+        ocop_level="province",
+    )
+    assert warn_task.delay().get() == 1
+    assert warn_expiring_ocop_certificates() == 0
+    warnings = Notification.objects.filter(recipient=producer_user)
+    assert warnings.count() == 1 and "Chè sắp hết hạn" in warnings.get().body
+    assert soon.events.filter(action=ListingEvent.Action.OCOP_EXPIRY_WARNED).count() == 1

@@ -90,7 +90,13 @@ STATUS_WORDS = {
         "con hieu luc",
         "hieu luc",
     },
-    GrowingArea.Status.SUSPENDED: {"suspended", "tam dung", "dinh chi", "tam dinh chi"},
+    GrowingArea.Status.SUSPENDED: {
+        "suspended",
+        "tam dung",
+        "tam ngung",
+        "dinh chi",
+        "tam dinh chi",
+    },
     GrowingArea.Status.REVOKED: {"revoked", "thu hoi", "da thu hoi", "huy", "da huy"},
 }
 _STATUS_BY_WORD = {word: status for status, words in STATUS_WORDS.items() for word in words}
@@ -265,6 +271,18 @@ class _RowParser:
                     None,
                     "province",
                     _("There is no province “%(value)s”.") % {"value": province_text},
+                )
+            elsewhere = divisions.find_communes(commune_text) if province else []
+            if elsewhere:
+                return (
+                    None,
+                    "commune",
+                    _("“%(commune)s” is not in %(province)s but in %(elsewhere)s.")
+                    % {
+                        "commune": commune_text,
+                        "province": province.full_name,
+                        "elsewhere": ", ".join(sorted({c.province.full_name for c in elsewhere})),
+                    },
                 )
             return (
                 None,

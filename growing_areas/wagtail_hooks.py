@@ -36,6 +36,14 @@ def commune_choices():
 
 
 class GrowingAreaForm(WagtailAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Vietnamese writes decimals with a comma; a point is accepted as well.
+        for name in ("area_ha", "latitude", "longitude"):
+            if name in self.fields:
+                self.fields[name].localize = True
+                self.fields[name].widget.is_localized = True
+
     def clean_code(self):
         from .validators import normalize_code
 

@@ -43,5 +43,11 @@ ROLE_PERMISSIONS = {
         "marketplace.change_helpercommune",
         "marketplace.delete_helpercommune",
         "marketplace.view_helpercommune",
+        "traceability.view_batch",
+        "traceability.view_traceevent",
+        "traceability.view_labelprintrun",
+        "traceability.view_label",
+        "traceability.change_label",
+        "traceability.view_scan",
     ],
 }

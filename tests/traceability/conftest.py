@@ -1,0 +1,124 @@
+"""Fixtures for batches, events and labels: a Shan Tuyết tea producer in Xã Văn Chấn."""
+
+import io
+import itertools
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from growing_areas.models import GrowingArea
+from marketplace.models import Producer, Product
+
+GTIN = "08939999000017"
+_numbers = itertools.count(1)
+
+BOUNDARY = {
+    "type": "Polygon",
+    "coordinates": [
+        [[104.6512, 21.6402], [104.6659, 21.6418], [104.6668, 21.6297], [104.6512, 21.6402]]
+    ],
+}
+
+
+def photo_upload(name="buoc.jpg", color=(40, 120, 60)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def pdf_upload(name="chung-nhan.pdf"):
+    return SimpleUploadedFile(
+        name, b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf"
+    )
+
+
+@pytest.fixture
+def make_area(db):
+    def make(**fields):
+        number = next(_numbers)
+        fields.setdefault("code", f"LC-VC-CHE-{number:03d}")
+        fields.setdefault("name", "Vùng chè Shan Tuyết cổ thụ Suối Giàng")
+        fields.setdefault("crop", "Chè")
+        fields.setdefault("area_ha", Decimal("120.5"))
+        fields.setdefault("province_code", "15")
+        fields.setdefault("commune_code", "04672")
+        fields.setdefault("holder_name", "HTX Chè Shan Tuyết Suối Giàng")
+        fields.setdefault("issued_by", "Chi cục Trồng trọt và BVTV Lào Cai")
+        fields.setdefault("issued_on", date(2024, 5, 1))
+        fields.setdefault("latitude", Decimal("21.635200"))
+        fields.setdefault("longitude", Decimal("104.659100"))
+        fields.setdefault("boundary", BOUNDARY)
+        return GrowingArea.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def area(make_area):
+    return make_area()
+
+
+@pytest.fixture
+def tea_producer(db, producer_user):
+    producer = Producer.objects.create(
+        name="HTX Chè Shan Tuyết Văn Chấn",
+        slug="htx-che-shan-tuyet-van-chan",
+        story="Chúng tôi hái búp chè từ những cây cổ thụ hàng trăm năm tuổi.",
+        province_code="15",
+        commune_code="04672",
+        verification=Producer.Verification.VERIFIED,
+    )
+    producer.members.add(producer_user)
+    return producer
+
+
+@pytest.fixture
+def make_product(db, tea_producer):
+    def make(**fields):
+        number = next(_numbers)
+        fields.setdefault("producer", tea_producer)
+        fields.setdefault("name", "Chè Shan Tuyết Suối Giàng")
+        fields.setdefault("slug", f"che-shan-tuyet-{number}")
+        fields.setdefault("category", Product.Category.TEA)
+        fields.setdefault("price", 450_000)
+        fields.setdefault("unit", "gói 200 g")
+        fields.setdefault("review_state", Product.Review.APPROVED)
+        return Product.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def tea(make_product):
+    return make_product(gtin=GTIN[1:])  # stored as a GTIN-13, as farmers type it
+
+
+@pytest.fixture
+def batch(tea, area, producer_user):
+    from traceability import services
+
+    return services.record_batch(
+        product=tea,
+        growing_area=area,
+        lot="L260315-1",
+        harvest_date=date(2026, 3, 15),
+        quantity=Decimal("120.5"),
+        unit="kg",
+        best_before=date(2027, 3, 15),
+        by=producer_user,
+    )
+
+
+@pytest.fixture
+def run(batch, producer_user):
+    from traceability import services
+
+    return services.issue_labels(batch, 5, "a4-50x50", by=producer_user, build=False)
+
+
+@pytest.fixture
+def label(run):
+    return run.labels.order_by("position").first()

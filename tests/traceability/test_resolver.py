@@ -1,0 +1,308 @@
+"""The GS1 Digital Link resolver as a buyer's phone and a machine see it."""
+
+import json
+
+import pytest
+from django.core import mail  # noqa: F401  (notifications may e-mail moderators)
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Notification
+from growing_areas.models import GrowingArea
+from traceability import epcis, services
+from traceability.models import Label, Scan
+
+from .conftest import GTIN, pdf_upload, photo_upload
+
+GTIN13 = GTIN[1:]
+PHONE = "Mozilla/5.0 (Linux; Android 10; Redmi 9A) AppleWebKit/537.36 Chrome/120 Mobile Safari"
+
+
+def label_path(label):
+    return f"/01/{GTIN}/10/{label.batch.lot}/21/{label.serial}"
+
+
+def get(client, path, **extra):
+    extra.setdefault("HTTP_USER_AGENT", PHONE)
+    extra.setdefault("HTTP_ACCEPT_LANGUAGE", "vi")
+    return client.get(path, **extra)
+
+
+@pytest.fixture
+def processed(batch, producer_user):
+    """The batch withered, rolled, inspected with a certificate and packed."""
+    now = timezone.now()
+    for kind in ("withering", "rolling"):
+        services.record_event(
+            batch,
+            kind=kind,
+            occurred_at=now,
+            by=producer_user,
+            place="Xưởng chè Suối Giàng",
+            photos=[photo_upload()],
+        )
+    services.record_event(
+        batch,
+        kind="inspection",
+        occurred_at=now,
+        by=producer_user,
+        certificate_number="KN-2026-0315",
+        documents=[pdf_upload()],
+    )
+    services.record_event(batch, kind="packing", occurred_at=now, by=producer_user)
+    return batch
+
+
+def test_label_page_shows_the_provenance_and_records_a_scan(client, processed, label):
+    response = get(client, label_path(label), REMOTE_ADDR="113.161.42.7")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in (
+        "Chè Shan Tuyết Suối Giàng",
+        "L260315-1",
+        "HTX Chè Shan Tuyết Văn Chấn",
+        label.batch.growing_area.code,
+        "KN-2026-0315",
+        "<polygon",
+        "15/03/2026",
+    ):
+        assert text in page
+    assert 'role="alert"' not in page
+    scan = Scan.objects.get()
+    assert (scan.label, scan.outcome, scan.browser_family) == (label, "genuine", "Chrome")
+    stored = " ".join(str(v) for v in Scan.objects.values().get().values())
+    assert "113.161" not in stored and "113.161.42" not in stored
+    label.refresh_from_db()
+    assert label.scan_count == 1 and label.first_scanned_at is not None
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert 'rel="linkset"' in response["Link"]
+
+
+def test_page_language_follows_accept_language(client, label):
+    english = get(client, label_path(label), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    vietnamese = get(client, label_path(label), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Where it grew" in english
+    assert "Nơi trồng" in vietnamese
+
+
+def test_head_and_options_work_and_record_no_scan(client, label):
+    head = client.head(label_path(label))
+    assert head.status_code == 200 and head["Access-Control-Allow-Origin"] == "*"
+    options = client.options(label_path(label))
+    assert options.status_code == 204
+    assert "GET" in options["Allow"] and "OPTIONS" in options["Access-Control-Allow-Methods"]
+    assert not Scan.objects.exists()
+    assert client.post(label_path(label)).status_code == 405
+
+
+def test_a_13_digit_gtin_redirects_to_14_digits(client, label):
+    response = get(client, f"/01/{GTIN13}/10/{label.batch.lot}/21/{label.serial}?linkType=all")
+    assert response.status_code == 301
+    assert response["Location"] == f"{label_path(label)}?linkType=all"
+    assert not Scan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        (f"/01/{GTIN[:-1]}8/10/L260315-1", "8"),  # bad check digit: says the expected one
+        (f"/01/{GTIN}/21/ABC/10/L260315-1", "(22) / (10) / (21)"),
+        (f"/01/{GTIN}/10/L%C3%B4", "ô"),
+        (f"/01/{GTIN}/10/A/10/B", "(10)"),
+        (f"/01/{GTIN}/99/X", "99"),
+    ],
+)
+def test_invalid_addresses_get_400_with_an_explanation(client, batch, path, words):
+    response = get(client, path)
+    assert response.status_code == 400
+    assert words in response.content.decode()
+    assert response["Access-Control-Allow-Origin"] == "*"
+    as_json = get(client, path, HTTP_ACCEPT="application/json")
+    assert as_json.status_code == 400 and json.loads(as_json.content)["error"]
+
+
+def test_linkset_by_accept_header_and_by_link_type(client, processed, label, settings):
+    settings.SITE_URL = "https://chophien.vn"
+    by_header = get(client, label_path(label), HTTP_ACCEPT="application/linkset+json")
+    by_query = get(client, label_path(label) + "?linkType=linkset")
+    for response in (by_header, by_query):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/linkset+json"
+        linkset = json.loads(response.content)["linkset"][0]
+        assert linkset["anchor"] == "https://chophien.vn" + label_path(label)
+        assert linkset["https://gs1.org/voc/defaultLink"][0]["href"] == linkset["anchor"]
+        assert linkset["https://gs1.org/voc/pip"][0]["href"].endswith(
+            f"/{label.batch.product.slug}/"
+        )
+        assert "/epcis/events?gtin=" in linkset["https://gs1.org/voc/epcis"][0]["href"]
+        assert linkset["https://gs1.org/voc/certificationInfo"][0]["href"].endswith(".pdf")
+    assert not Scan.objects.exists()  # machines reading links are not buyers scanning
+
+
+def test_link_type_redirects_to_that_link(client, label):
+    response = get(client, label_path(label) + "?linkType=gs1:epcis")
+    assert response.status_code == 302
+    assert "/epcis/events?gtin=" in response["Location"]
+
+
+def test_resolver_description(client):
+    response = client.get("/.well-known/gs1resolver")
+    data = json.loads(response.content)
+    assert response.status_code == 200 and data["supportedPrimaryKeys"] == ["01"]
+    assert data["resolverRoot"]
+
+
+def test_less_specific_addresses_answer_with_the_lot_and_the_product(client, label):
+    lot_page = get(client, f"/01/{GTIN}/10/{label.batch.lot}")
+    assert lot_page.status_code == 200 and "L260315-1" in lot_page.content.decode()
+    product_page = get(client, f"/01/{GTIN}")
+    assert product_page.status_code == 200
+    assert "Chè Shan Tuyết Suối Giàng" in product_page.content.decode()
+    assert f"/01/{GTIN}/10/L260315-1" in product_page.content.decode()
+    serial_only = get(client, f"/01/{GTIN}/21/{label.serial}")
+    assert serial_only.status_code == 302 and serial_only["Location"] == label_path(label)
+    assert not Scan.objects.exists()
+
+
+def test_unknown_products_and_lots_are_404(client, batch):
+    assert get(client, "/01/08934588012228").status_code == 404
+    response = get(client, f"/01/{GTIN}/10/NOSUCHLOT/21/ABCDEFGHJKMN")
+    assert response.status_code == 404
+    assert Scan.objects.get().outcome == "unknown_lot"
+
+
+def test_a_serial_never_issued_shows_the_lot_under_a_warning(client, label):
+    response = get(client, f"/01/{GTIN}/10/{label.batch.lot}/21/ZZZZZZZZZZZZ")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "không phải tem thật" in page
+    assert "L260315-1" in page and "Chè Shan Tuyết Suối Giàng" in page
+    scan = Scan.objects.get()
+    assert scan.outcome == "unknown_serial" and scan.label is None
+
+
+def test_a_voided_label_warns(client, label, run):
+    services.void_label(label, "Tem bị rách")
+    assert "đã bị nhà sản xuất hủy" in get(client, label_path(label)).content.decode()
+    other = run.labels.exclude(pk=label.pk).first()
+    assert 'role="alert"' not in get(client, label_path(other)).content.decode()
+    assert services.void_run(run, "Mất tập tem") == 4
+    assert "đã bị nhà sản xuất hủy" in get(client, label_path(other)).content.decode()
+    assert Scan.objects.filter(outcome="voided").count() == 2
+
+
+def test_too_many_scans_warns_and_flags_the_label_once(client, label, settings, moderator):
+    settings.TRACEABILITY_MAX_SCANS_PER_LABEL = 3
+    for _ in range(3):
+        assert 'role="alert"' not in get(client, label_path(label)).content.decode()
+    assert "được quét 4 lần" in get(client, label_path(label)).content.decode()
+    get(client, label_path(label))
+    label.refresh_from_db()
+    assert label.flagged_at and label.flag_reason == "too_many_scans"
+    assert Notification.objects.filter(recipient=moderator).count() == 1
+
+
+def test_too_many_networks_warns(client, label, settings):
+    settings.TRACEABILITY_MAX_NETWORKS_PER_LABEL = 2
+    for address in ["14.160.1.5", "14.160.1.9", "27.72.3.1", "2402:800::1"]:
+        page = get(client, label_path(label), REMOTE_ADDR=address).content.decode()
+    label.refresh_from_db()
+    assert label.network_count == 3  # 14.160.1.x is one /24 network
+    assert "ở 3 nơi khác nhau" in page
+
+
+@pytest.mark.parametrize(
+    ("status", "word"),
+    [(GrowingArea.Status.SUSPENDED, "tạm ngừng"), (GrowingArea.Status.REVOKED, "thu hồi")],
+)
+def test_a_growing_area_suspended_later_is_shown(client, label, moderator, status, word):
+    label.batch.growing_area.change_status(status, reason="Kiểm tra dư lượng", by=moderator)
+    page = get(client, label_path(label)).content.decode()
+    assert "Vùng trồng" in page and word in page
+
+
+def page_queries(client, path):
+    get(client, path)  # first view makes the photo renditions
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, path)
+    assert response.status_code == 200
+    return len(queries), len(response.content)
+
+
+def test_provenance_page_runs_a_fixed_number_of_queries_and_is_light(
+    client, batch, run, producer_user
+):
+    label = run.labels.first()
+    services.record_event(
+        batch, kind="drying", occurred_at=timezone.now(), by=producer_user, photos=[photo_upload()]
+    )
+    small, small_size = page_queries(client, label_path(label))
+    for n in range(12):
+        services.record_event(
+            batch,
+            kind="rolling",
+            occurred_at=timezone.now(),
+            by=producer_user,
+            note=f"Lần {n}",
+            photos=[photo_upload(), photo_upload()],
+        )
+    services.record_event(
+        batch,
+        kind="inspection",
+        occurred_at=timezone.now(),
+        by=producer_user,
+        documents=[pdf_upload(), pdf_upload()],
+    )
+    large, large_size = page_queries(client, label_path(label))
+    assert small == large
+    assert large_size > small_size
+    assert large_size <= 100 * 1024
+
+
+def test_epcis_export_validates_with_format_checking(client, processed):
+    response = client.get(f"/epcis/events?gtin={GTIN}&lot=L260315-1")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/ld+json"
+    document = json.loads(response.content)
+    assert epcis.validation_errors(document) == []
+    events = document["epcisBody"]["eventList"]
+    assert [e["bizStep"] for e in events][:1] == ["commissioning"]
+    assert events[0]["ilmd"]["cbvmda:lotNumber"] == "L260315-1"
+    inspection = next(e for e in events if e["bizStep"] == "inspecting")
+    assert inspection["certificationInfo"][0].endswith(".pdf")
+
+
+def test_epcis_export_refuses_bad_queries(client, batch):
+    assert client.get("/epcis/events?gtin=123&lot=L1").status_code == 400
+    assert client.get(f"/epcis/events?gtin={GTIN}&lot=L%C3%B4").status_code == 400
+    assert client.get(f"/epcis/events?gtin={GTIN}&lot=NOPE").status_code == 404
+
+
+def test_scan_hashes_depend_on_the_network_not_the_host():
+    assert services.network_hash("14.160.1.5") == services.network_hash("14.160.1.200")
+    assert services.network_hash("14.160.1.5") != services.network_hash("14.160.2.5")
+    assert services.network_hash("2402:800:1:2::1") == services.network_hash("2402:800:1:ff::9")
+    assert "14.160" not in services.network_hash("14.160.1.5")
+
+
+@pytest.mark.parametrize(
+    ("agent", "family"),
+    [
+        (
+            "Mozilla/5.0 (Linux; Android 11) AppleWebKit Chrome/118 Mobile Safari Zalo android",
+            "Zalo",
+        ),
+        ("Mozilla/5.0 (iPhone) AppleWebKit Version/17.0 Mobile Safari/604.1", "Safari"),
+        ("Mozilla/5.0 (Windows NT 10.0) Chrome/120 Safari/537.36 coc_coc_browser/118", "Cốc Cốc"),
+        ("facebookexternalhit/1.1", "bot"),
+        ("", "other"),
+    ],
+)
+def test_browser_family(agent, family):
+    assert services.browser_family(agent) == family
+
+
+def test_labels_are_unique_serials(run):
+    serials = list(Label.objects.values_list("serial", flat=True))
+    assert len(serials) == len(set(serials)) == 5

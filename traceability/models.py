@@ -1,0 +1,421 @@
+"""Batches, their append-only trace events, labels and print runs, scans and allocated GTINs."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.images import get_image_model_string
+
+from .digital_link import build_path
+from .gs1 import GS1Error, lot_validator, validate_gtin
+from .labels import LAYOUT_CHOICES
+
+MAX_LABELS_PER_RUN = 10_000
+
+
+class AppendOnlyError(ValidationError):
+    """An attempt to change or delete a record that may only be added to."""
+
+
+class AllocatedGtin(models.Model):
+    """A GTIN the platform numbered under its company prefix. Rows are never deleted, so a
+    number is never handed out twice even if its product goes away."""
+
+    gtin = models.CharField(_("GTIN"), max_length=14, unique=True)
+    item_reference = models.PositiveIntegerField(_("item reference"), unique=True)
+    product = models.OneToOneField(
+        "marketplace.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="allocated_gtin",
+    )
+    allocated_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allocated GTIN")
+        verbose_name_plural = _("allocated GTINs")
+        ordering = ["item_reference"]
+
+    def __str__(self):
+        return self.gtin
+
+
+class Unit(models.TextChoices):
+    KG = "kg", _("kg")
+    G = "g", _("g")
+    TONNE = "tonne", _("tonne")
+    LITRE = "litre", _("litre")
+    PIECE = "piece", _("piece")
+    BOX = "box", _("box")
+
+
+class Batch(models.Model):
+    """A lot (AI 10) of one product, harvested from one growing area."""
+
+    product = models.ForeignKey(
+        "marketplace.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
+    growing_area = models.ForeignKey(
+        "growing_areas.GrowingArea",
+        verbose_name=_("growing area"),
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
+    lot = models.CharField(
+        _("lot code"),
+        max_length=20,
+        validators=[lot_validator],
+        help_text=_("Up to 20 unaccented letters, digits or - . / _ ; suggested automatically."),
+    )
+    harvest_date = models.DateField(_("harvest date"))
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"), _("The quantity must be more than 0."))],
+    )
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit, default=Unit.KG)
+    packing_date = models.DateField(_("packing date"), null=True, blank=True)
+    best_before = models.DateField(_("best before"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-harvest_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "lot"], name="unique_lot_per_product")
+        ]
+
+    def __str__(self):
+        return f"{self.product} · {self.lot}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        today = timezone.localdate()
+        if self.harvest_date and self.harvest_date > today:
+            errors["harvest_date"] = _("The harvest date cannot be in the future.")
+        if self.packing_date and self.harvest_date and self.packing_date < self.harvest_date:
+            errors["packing_date"] = _("The packing date is before the harvest date.")
+        start = self.packing_date or self.harvest_date
+        if self.best_before and start and self.best_before <= start:
+            errors["best_before"] = _("The best-before date must come after packing.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def gtin(self):
+        """The product's GTIN-14, or "" while it has none."""
+        try:
+            return validate_gtin(self.product.gtin)
+        except GS1Error:
+            return ""
+
+    @property
+    def lot_path(self):
+        return build_path(self.gtin, lot=self.lot)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(_("Trace events cannot be changed: record a correction instead."))
+
+    def delete(self):
+        raise AppendOnlyError(_("Trace events cannot be deleted: record a correction instead."))
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError(_("Trace events cannot be changed: record a correction instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(_("Trace events cannot be deleted: record a correction instead."))
+
+
+class TraceEvent(AppendOnlyModel):
+    """One step in a batch's life. Never edited: a mistake is corrected by a new event that
+    names the one it corrects."""
+
+    class Kind(models.TextChoices):
+        HARVEST = "harvest", _("Harvest")
+        WITHERING = "withering", _("Withering")
+        ROLLING = "rolling", _("Rolling")
+        FIXING = "fixing", _("Fixing (kill-green)")
+        DRYING = "drying", _("Drying")
+        ROASTING = "roasting", _("Roasting")
+        MILLING = "milling", _("Milling")
+        FERMENTING = "fermenting", _("Fermenting")
+        PROCESSING = "processing", _("Other processing")
+        PACKING = "packing", _("Packing")
+        INSPECTION = "inspection", _("Inspection or lab test")
+        STORAGE = "storage", _("Storage")
+        SHIPPING = "shipping", _("Shipping")
+
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("step"), max_length=16, choices=Kind)
+    occurred_at = models.DateTimeField(_("when"))
+    place = models.CharField(_("where"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    certificate_number = models.CharField(_("certificate number"), max_length=80, blank=True)
+    certificate_issuer = models.CharField(_("issued by"), max_length=200, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("trace event")
+        verbose_name_plural = _("trace events")
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.batch.lot}"
+
+    def clean(self):
+        super().clean()
+        if self.occurred_at and self.occurred_at > timezone.now() + timedelta(minutes=5):
+            raise ValidationError({"occurred_at": _("The time cannot be in the future.")})
+        if self.corrects_id and self.batch_id and self.corrects.batch_id != self.batch_id:
+            raise ValidationError({"corrects": _("A correction must be for the same batch.")})
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Give both the latitude and the longitude, or neither."))
+
+
+class TraceAttachment(AppendOnlyModel):
+    """A photo or a document (certificate, lab report) of a trace event."""
+
+    event = models.ForeignKey(
+        TraceEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    image = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    document = models.FileField(
+        _("document"), upload_to="truy-xuat/tai-lieu/%Y/%m/", blank=True, max_length=200
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("event photo or document")
+        verbose_name_plural = _("event photos and documents")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(image__isnull=False) & models.Q(document=""))
+                | (models.Q(image__isnull=True) & ~models.Q(document="")),
+                name="attachment_is_photo_or_document",
+            )
+        ]
+
+    def __str__(self):
+        return self.title or (self.document.name if self.document else str(self.image))
+
+
+class LabelPrintRun(models.Model):
+    """A request for ``count`` labels of a batch on a sheet layout, built into a PDF by Celery."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        BUILDING = "building", _("Being built")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    TRANSITIONS = {
+        Status.QUEUED: {Status.BUILDING, Status.FAILED},
+        Status.BUILDING: {Status.BUILDING, Status.DONE, Status.FAILED},
+        Status.FAILED: {Status.BUILDING},
+        Status.DONE: set(),
+    }
+
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="print_runs"
+    )
+    count = models.PositiveIntegerField(
+        _("number of labels"),
+        validators=[
+            MinValueValidator(1, _("Print at least one label.")),
+            MaxValueValidator(
+                MAX_LABELS_PER_RUN, _("At most 10,000 labels can be printed in one run.")
+            ),
+        ],
+    )
+    layout = models.CharField(_("sheet layout"), max_length=16, choices=LAYOUT_CHOICES)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveIntegerField(_("labels drawn"), default=0)
+    pdf = models.FileField(_("PDF"), upload_to="truy-xuat/tem/", blank=True, max_length=200)
+    error = models.TextField(_("error"), blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("why voided"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("label print run")
+        verbose_name_plural = _("label print runs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.batch} · {self.count} · {self.get_layout_display()}"
+
+    def transition(self, target):
+        """Move to ``target`` or raise ValidationError; not saved."""
+        target = self.Status(target)
+        if target not in self.TRANSITIONS[self.Status(self.status)]:
+            raise ValidationError(
+                _("A print run cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.get_status_display(), "new": target.label}
+            )
+        self.status = target
+        if target == self.Status.BUILDING and not self.started_at:
+            self.started_at = timezone.now()
+        if target in {self.Status.DONE, self.Status.FAILED}:
+            self.finished_at = timezone.now()
+
+    @property
+    def percent(self):
+        return int(100 * self.progress / self.count) if self.count else 0
+
+    @property
+    def is_finished(self):
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class Label(models.Model):
+    """One printed label: a random serial (AI 21) under a batch."""
+
+    serial = models.CharField(_("serial"), max_length=20, unique=True)
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="labels"
+    )
+    print_run = models.ForeignKey(
+        LabelPrintRun,
+        verbose_name=_("print run"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="labels",
+    )
+    position = models.PositiveIntegerField(_("position in the run"), default=0)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, db_index=True)
+    void_reason = models.CharField(_("why voided"), max_length=200, blank=True)
+    # Kept up to date by each scan, so the page and the admin need no counting query.
+    scan_count = models.PositiveIntegerField(_("scans"), default=0)
+    network_count = models.PositiveIntegerField(_("networks"), default=0)
+    first_scanned_at = models.DateTimeField(_("first scanned"), null=True, blank=True)
+    flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True, db_index=True)
+    flag_reason = models.CharField(_("flag"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["print_run", "position", "pk"]
+
+    def __str__(self):
+        return self.serial
+
+    @property
+    def path(self):
+        return build_path(self.batch.gtin, lot=self.batch.lot, serial=self.serial)
+
+    @property
+    def is_voided(self):
+        return self.voided_at is not None
+
+
+class Scan(models.Model):
+    """One view of a label URL. No raw network address is kept: only a keyed hash of its
+    network prefix (/24 for IPv4, /48 for IPv6), enough to count distinct networks."""
+
+    class Outcome(models.TextChoices):
+        GENUINE = "genuine", _("Genuine label")
+        UNKNOWN_SERIAL = "unknown_serial", _("Serial never issued")
+        UNKNOWN_LOT = "unknown_lot", _("Unknown lot")
+        VOIDED = "voided", _("Voided label")
+
+    scanned_at = models.DateTimeField(_("scanned at"), default=timezone.now, db_index=True)
+    label = models.ForeignKey(
+        Label,
+        verbose_name=_("label"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scans",
+    )
+    gtin = models.CharField(_("GTIN"), max_length=14)
+    lot = models.CharField(_("lot code"), max_length=20)
+    serial = models.CharField(_("serial"), max_length=20)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome, db_index=True)
+    network_hash = models.CharField(_("network (hashed)"), max_length=64)
+    browser_family = models.CharField(_("browser"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+        ordering = ["-scanned_at", "-pk"]
+        indexes = [models.Index(fields=["label", "network_hash"])]
+
+    def __str__(self):
+        return f"{self.serial} · {self.scanned_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,559 @@
+"""Operations on batches, trace events, labels and scans. Views, tasks, the command and the
+admin call these; each runs in one transaction, so a failure saves nothing partial."""
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import re
+import tempfile
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+
+from accounts.roles import Role
+from growing_areas.models import GrowingArea
+from marketplace import services as marketplace_services
+from marketplace.models import Product
+
+from . import epcis, gs1
+from .digital_link import label_url
+from .labels import LAYOUTS, LabelContent, render_labels
+from .models import (
+    MAX_LABELS_PER_RUN,
+    AllocatedGtin,
+    Batch,
+    Label,
+    LabelPrintRun,
+    Scan,
+    TraceAttachment,
+    TraceEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_PHOTOS_PER_EVENT = 5
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+DOCUMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
+
+
+# --- who may act ----------------------------------------------------------------------------
+
+# One rule for the whole site: a farmer acts for their own producer, a community helper for
+# the producers of the communes they serve, a moderator for everyone.
+is_moderator = marketplace_services.is_moderator
+producers_for = marketplace_services.producers_for
+can_act_for = marketplace_services.can_act_for
+
+
+def check_can_act_for(user, producer):
+    if not can_act_for(user, producer):
+        raise PermissionDenied
+
+
+# --- GTINs ----------------------------------------------------------------------------------
+
+
+def ensure_gtin(product):
+    """The product's GTIN-14: its own if valid, else one allocated under the company prefix.
+
+    An allocated number is recorded in AllocatedGtin for good, so it is never reused.
+    """
+    try:
+        return gs1.validate_gtin(product.gtin)
+    except gs1.GS1Error:
+        if product.gtin:
+            raise ValidationError(
+                _("The product's GTIN %(gtin)s is not valid: correct it first.")
+                % {"gtin": product.gtin}
+            ) from None
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                locked = Product.objects.select_for_update().get(pk=product.pk)
+                if locked.gtin:
+                    product.gtin = locked.gtin
+                    return gs1.validate_gtin(locked.gtin)
+                prefix = gs1.company_prefix()
+                last = AllocatedGtin.objects.aggregate(n=Max("item_reference"))["n"]
+                number = 1 if last is None else last + 1
+                gtin = gs1.allocate_gtin(number, prefix)
+                AllocatedGtin.objects.create(gtin=gtin, item_reference=number, product=locked)
+                Product.objects.filter(pk=product.pk).update(gtin=gtin)
+                product.gtin = gtin
+                return gtin
+        except IntegrityError:
+            continue  # another process took the same number: take the next
+    raise ValidationError(_("Could not allocate a GTIN; try again."))
+
+
+def find_product(gtin14):
+    """The product whose stored GTIN (8 to 14 digits) is ``gtin14``, or None."""
+    forms = {gtin14, gtin14[1:], gtin14[2:], gtin14[6:]}
+    return (
+        Product.objects.select_related("producer", "producer__photo", "growing_area")
+        .filter(gtin__in=forms)
+        .first()
+    )
+
+
+# --- batches and events ---------------------------------------------------------------------
+
+
+def local_datetime(day, at=time(7, 0)):
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+@transaction.atomic
+def record_batch(
+    *,
+    product,
+    growing_area,
+    harvest_date,
+    quantity,
+    unit,
+    lot="",
+    packing_date=None,
+    best_before=None,
+    by=None,
+    note="",
+):
+    """Record a harvested lot and its harvest event. The growing area must be active now."""
+    area = GrowingArea.objects.select_for_update().get(pk=growing_area.pk)
+    if area.status != GrowingArea.Status.ACTIVE:
+        raise ValidationError(
+            {
+                "growing_area": _(
+                    "Growing area %(code)s is “%(status)s”: a batch can only come from an active "
+                    "area."
+                )
+                % {"code": area.code, "status": area.get_status_display()}
+            }
+        )
+    if area.is_expired:
+        raise ValidationError(
+            {
+                "growing_area": _("The code of growing area %(code)s has expired.")
+                % {"code": area.code}
+            }
+        )
+    ensure_gtin(product)
+    if not lot:
+        lot = gs1.suggest_lot(harvest_date, product.batches.values_list("lot", flat=True))
+    batch = Batch(
+        product=product,
+        growing_area=area,
+        lot=lot.strip(),
+        harvest_date=harvest_date,
+        quantity=quantity,
+        unit=unit,
+        packing_date=packing_date,
+        best_before=best_before,
+        created_by=by,
+    )
+    try:
+        batch.full_clean()
+    except ValidationError as error:
+        if (
+            "__all__" in getattr(error, "error_dict", {})
+            and Batch.objects.filter(product=product, lot=batch.lot).exists()
+        ):
+            raise ValidationError(
+                {"lot": _("This product already has a batch with lot code %(lot)s.") % {"lot": lot}}
+            ) from None
+        raise
+    batch.save()
+    TraceEvent.objects.create(
+        batch=batch,
+        kind=TraceEvent.Kind.HARVEST,
+        occurred_at=local_datetime(harvest_date),
+        place=area.location_text or area.name,
+        latitude=area.latitude,
+        longitude=area.longitude,
+        note=note,
+        recorded_by=by,
+    )
+    return batch
+
+
+def _check_photo(upload):
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("A photo is larger than 10 MB."))
+    try:
+        with PILImage.open(upload) as image:
+            image.verify()
+    except Exception:
+        raise ValidationError(
+            _("“%(name)s” is not a photo we can read (JPEG, PNG or WebP).") % {"name": upload.name}
+        ) from None
+    upload.seek(0)
+
+
+def _check_document(upload):
+    name = upload.name.lower()
+    if not any(name.endswith(ext) for ext in DOCUMENT_EXTENSIONS):
+        raise ValidationError(
+            _("“%(name)s”: a document must be a PDF, JPEG or PNG file.") % {"name": upload.name}
+        )
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("A document is larger than 10 MB."))
+    if name.endswith(".pdf"):
+        head = upload.read(5)
+        upload.seek(0)
+        if head != b"%PDF-":
+            raise ValidationError(_("“%(name)s” is not a PDF file.") % {"name": upload.name})
+
+
+@transaction.atomic
+def record_event(
+    batch,
+    *,
+    kind,
+    occurred_at,
+    by,
+    place="",
+    note="",
+    latitude=None,
+    longitude=None,
+    certificate_number="",
+    certificate_issuer="",
+    corrects=None,
+    photos=(),
+    documents=(),
+):
+    """Append a step to ``batch`` with its photos and documents. An inspection needs its
+    certificate: a number or an uploaded document."""
+    photos, documents = list(photos), list(documents)
+    if len(photos) > MAX_PHOTOS_PER_EVENT:
+        raise ValidationError(_("At most 5 photos per step."))
+    for upload in photos:
+        _check_photo(upload)
+    for upload in documents:
+        _check_document(upload)
+    if kind == TraceEvent.Kind.INSPECTION and not (certificate_number or documents):
+        raise ValidationError(
+            {
+                "certificate_number": _(
+                    "For an inspection give the certificate number or attach the certificate."
+                )
+            }
+        )
+    if corrects is not None and corrects.batch_id != batch.pk:
+        raise ValidationError({"corrects": _("A correction must be for the same batch.")})
+    event = TraceEvent(
+        batch=batch,
+        kind=kind,
+        occurred_at=occurred_at,
+        place=place,
+        note=note,
+        latitude=latitude,
+        longitude=longitude,
+        certificate_number=certificate_number,
+        certificate_issuer=certificate_issuer,
+        corrects=corrects,
+        recorded_by=by,
+    )
+    event.full_clean()
+    event.save()
+    image_model = get_image_model()
+    for upload in photos:
+        image = image_model(title=f"{batch.lot} · {event.get_kind_display()}", file=upload)
+        image.uploaded_by_user = by if by and by.is_authenticated else None
+        image.save()
+        TraceAttachment.objects.create(event=event, image=image, title=image.title)
+    for upload in documents:
+        TraceAttachment.objects.create(event=event, document=upload, title=upload.name[:200])
+    return event
+
+
+def epcis_steps(batch, events, absolute):
+    """The batch's events as epcis.TraceStep, ``absolute`` making media paths full URLs."""
+    gtin = batch.gtin
+    steps = []
+    for event in events:
+        steps.append(
+            epcis.TraceStep(
+                key=f"trace-event-{event.pk}",
+                kind=event.kind,
+                time=event.occurred_at,
+                gtin=gtin,
+                lot=batch.lot,
+                quantity=batch.quantity if event.kind == TraceEvent.Kind.HARVEST else None,
+                unit=batch.unit,
+                place_name=event.place,
+                latitude=event.latitude,
+                longitude=event.longitude,
+                note=event.note,
+                certificate_urls=[
+                    absolute(a.document.url) for a in event.attachments.all() if a.document
+                ]
+                if event.kind == TraceEvent.Kind.INSPECTION
+                else [],
+                harvest_date=batch.harvest_date,
+                best_before=batch.best_before,
+                recorded_at=event.recorded_at,
+                corrects=f"trace-event-{event.corrects_id}" if event.corrects_id else None,
+            )
+        )
+    return steps
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+def _fresh_serials(count):
+    serials = set()
+    while len(serials) < count:
+        wanted = count - len(serials)
+        candidates = {gs1.new_serial() for _i in range(wanted)}
+        taken = set(Label.objects.filter(serial__in=candidates).values_list("serial", flat=True))
+        serials |= candidates - taken
+    return list(serials)
+
+
+@transaction.atomic
+def issue_labels(batch, count, layout, by=None, build=True):
+    """Create a print run of ``count`` labels with fresh random serials; the PDF is built by
+    Celery once the transaction commits (``build=False`` leaves that to the caller)."""
+    if layout not in LAYOUTS:
+        raise ValidationError({"layout": _("Choose one of the sheet layouts.")})
+    if not 1 <= count <= MAX_LABELS_PER_RUN:
+        raise ValidationError({"count": _("Print between 1 and 10,000 labels in one run.")})
+    if not batch.gtin:
+        ensure_gtin(batch.product)
+    run = LabelPrintRun.objects.create(batch=batch, count=count, layout=layout, requested_by=by)
+    serials = _fresh_serials(count)
+    Label.objects.bulk_create(
+        [
+            Label(serial=serial, batch=batch, print_run=run, position=n)
+            for n, serial in enumerate(serials)
+        ],
+        batch_size=1000,
+    )
+    if build:
+        from .tasks import build_print_run
+
+        transaction.on_commit(lambda: build_print_run.delay(run.pk))
+    return run
+
+
+def _label_contents(run):
+    batch = run.batch
+    gtin, lot, name = batch.gtin, batch.lot, batch.product.name
+    serials = run.labels.order_by("position").values_list("serial", flat=True)
+    for serial in serials.iterator(chunk_size=1000):
+        yield LabelContent(url=label_url(gtin, lot, serial), product_name=name, lot=lot)
+
+
+def build_print_run(run_id, progress=None):
+    """Draw the run's PDF into media storage. Safe to call again: a finished run is left
+    alone, an interrupted one is drawn again from the start. ``progress(done, total)`` is
+    called after each page, besides the run's own progress counter."""
+    with transaction.atomic():
+        run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
+        if run.status == LabelPrintRun.Status.DONE:
+            return run
+        run.transition(LabelPrintRun.Status.BUILDING)
+        run.progress = 0
+        run.error = ""
+        run.save(update_fields=["status", "progress", "error", "started_at"])
+    run = LabelPrintRun.objects.select_related("batch__product").get(pk=run_id)
+
+    def on_page(done, total):
+        LabelPrintRun.objects.filter(pk=run_id).update(progress=done)
+        if progress:
+            progress(done, total)
+
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            render_labels(
+                _label_contents(run),
+                run.layout,
+                scratch,
+                total=run.count,
+                progress=on_page,
+                title=f"{run.batch.product.name} · {run.batch.lot}",
+            )
+            scratch.seek(0)
+            name = f"{run.batch.lot}-{run.pk}.pdf".replace("/", "-")
+            with transaction.atomic():
+                run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
+                run.pdf.save(name, File(scratch), save=False)
+                run.progress = run.count
+                run.transition(LabelPrintRun.Status.DONE)
+                run.save(update_fields=["pdf", "progress", "status", "finished_at"])
+    except Exception as error:
+        logger.exception("label print run %s failed", run_id)
+        with transaction.atomic():
+            run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
+            run.transition(LabelPrintRun.Status.FAILED)
+            run.error = str(error)[:1000]
+            run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    return run
+
+
+def stale_print_runs(now=None):
+    """Runs a worker should be building but is not: queued for over 2 minutes, or building
+    with no end for over 20 (the worker was killed)."""
+    now = now or timezone.now()
+    queued = LabelPrintRun.objects.filter(
+        status=LabelPrintRun.Status.QUEUED, created_at__lt=now - timedelta(minutes=2)
+    )
+    stuck = LabelPrintRun.objects.filter(
+        status=LabelPrintRun.Status.BUILDING, started_at__lt=now - timedelta(minutes=20)
+    )
+    return list(queued.values_list("pk", flat=True)) + list(stuck.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def void_label(label, reason, by=None):
+    """Void one label: its page warns every later buyer that it is not valid."""
+    label = Label.objects.select_for_update().get(pk=label.pk)
+    if label.voided_at is None:
+        label.voided_at = timezone.now()
+        label.void_reason = (reason or "")[:200]
+        label.save(update_fields=["voided_at", "void_reason"])
+    return label
+
+
+@transaction.atomic
+def void_run(run, reason, by=None):
+    """Void a whole print run (lost or stolen sheets); returns how many labels were voided."""
+    run = LabelPrintRun.objects.select_for_update().get(pk=run.pk)
+    now = timezone.now()
+    reason = (reason or "")[:200]
+    if run.voided_at is None:
+        run.voided_at = now
+        run.void_reason = reason
+        run.save(update_fields=["voided_at", "void_reason"])
+    return run.labels.filter(voided_at__isnull=True).update(voided_at=now, void_reason=reason)
+
+
+# --- scans ----------------------------------------------------------------------------------
+
+_BROWSERS = [
+    ("bot", re.compile(r"bot|crawl|spider|preview|externalhit|curl|wget|python", re.I)),
+    ("Zalo", re.compile(r"Zalo", re.I)),
+    ("Facebook", re.compile(r"FBAN|FBAV|FB_IAB", re.I)),
+    ("Cốc Cốc", re.compile(r"coc_coc", re.I)),
+    ("Samsung Internet", re.compile(r"SamsungBrowser", re.I)),
+    ("Edge", re.compile(r"Edg(e|A|iOS)?/", re.I)),
+    ("Opera", re.compile(r"OPR/|Opera", re.I)),
+    ("Firefox", re.compile(r"Firefox|FxiOS", re.I)),
+    ("Chrome", re.compile(r"Chrome|CriOS", re.I)),
+    ("Safari", re.compile(r"Safari", re.I)),
+]
+
+
+def browser_family(user_agent):
+    """A coarse browser name from the User-Agent; nothing finer is kept."""
+    for name, pattern in _BROWSERS:
+        if pattern.search(user_agent or ""):
+            return name
+    return "other"
+
+
+def network_hash(ip):
+    """A keyed hash of the address's network (/24 for IPv4, /48 for IPv6): counts distinct
+    networks without keeping anyone's address."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        prefix = "unknown"
+    else:
+        bits = 24 if address.version == 4 else 48
+        prefix = str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, prefix.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_ip(request):
+    """The client's address, trusting as many proxies as AXES_IPWARE_PROXY_COUNT says."""
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def label_flags(label):
+    """Why a label looks copied, in plain words, from its counters (empty when it does not)."""
+    reasons = []
+    if label.scan_count > settings.TRACEABILITY_MAX_SCANS_PER_LABEL:
+        reasons.append("too_many_scans")
+    if label.network_count > settings.TRACEABILITY_MAX_NETWORKS_PER_LABEL:
+        reasons.append("too_many_networks")
+    return reasons
+
+
+@transaction.atomic
+def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=""):
+    """Record one view of a label URL and update the label's counters; flag the label to
+    moderators the first time it looks copied. Returns the Scan."""
+    if label is not None:
+        outcome = Scan.Outcome.VOIDED if label.is_voided else Scan.Outcome.GENUINE
+    else:
+        outcome = Scan.Outcome.UNKNOWN_SERIAL if batch else Scan.Outcome.UNKNOWN_LOT
+    digest = network_hash(ip)
+    new_network = (
+        label is not None and not Scan.objects.filter(label=label, network_hash=digest).exists()
+    )
+    now = timezone.now()
+    scan = Scan.objects.create(
+        scanned_at=now,
+        label=label,
+        gtin=gtin,
+        lot=lot[:20],
+        serial=serial[:20],
+        outcome=outcome,
+        network_hash=digest,
+        browser_family=browser_family(user_agent),
+    )
+    if label is None:
+        return scan
+    Label.objects.filter(pk=label.pk).update(
+        scan_count=F("scan_count") + 1,
+        network_count=F("network_count") + (1 if new_network else 0),
+        first_scanned_at=Coalesce(F("first_scanned_at"), now),
+    )
+    label.scan_count += 1
+    label.network_count += 1 if new_network else 0
+    label.first_scanned_at = label.first_scanned_at or now
+    reasons = label_flags(label)
+    if reasons and label.flagged_at is None:
+        label.flagged_at = now
+        label.flag_reason = ", ".join(reasons)
+        Label.objects.filter(pk=label.pk).update(flagged_at=now, flag_reason=label.flag_reason)
+        _tell_moderators(label)
+    return scan
+
+
+def _tell_moderators(label):
+    from accounts.notifications import notify_role
+
+    notify_role(
+        Role.MODERATOR,
+        _("Label %(serial)s may be copied") % {"serial": label.serial},
+        _(
+            "Label %(serial)s (lot %(lot)s) has been scanned %(scans)d times from %(networks)d "
+            "networks. See the flagged labels in the admin."
+        )
+        % {
+            "serial": label.serial,
+            "lot": label.batch.lot,
+            "scans": label.scan_count,
+            "networks": label.network_count,
+        },
+    )

@@ -134,6 +134,13 @@ def review_product(request, pk):
         decisions,
         lambda decision, reason: services.review_listing(product, request.user, decision, reason),
     )
+    product.refresh_from_db()
+    if product.review_state == Product.Review.APPROVED and not product.producer.is_verified:
+        messages.warning(
+            request,
+            _("%(producer)s is not verified yet: the listing shows once the producer is.")
+            % {"producer": product.producer},
+        )
     return redirect(f"{reverse('marketplace_review_queue')}?state={request.POST.get('back', '')}")
 
 

@@ -116,6 +116,22 @@ class AssistedSignupForm(FarmerSignupForm):
         return cleaned
 
 
+class ProducerProfileForm(forms.ModelForm):
+    """What a farmer (or their helper) tells buyers about themselves."""
+
+    new_photo = forms.FileField(
+        label=_("Photo of you, your farm or your cooperative"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    class Meta:
+        model = Producer
+        fields = ["name", "kind", "story", "tax_code", "village", "street"]
+        error_messages = {"name": {"required": _("Write the name buyers will see.")}}
+        widgets = {"story": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
+
+
 class ProductBasicsForm(forms.ModelForm):
     class Meta:
         model = Product
@@ -125,6 +141,13 @@ class ProductBasicsForm(forms.ModelForm):
             "category": {"required": _("Choose the kind of product.")},
         }
         widgets = {"name": forms.TextInput(attrs={"placeholder": "Chè Shan Tuyết cổ thụ"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            ("", _("— Choose the kind —")),
+            *Product.Category.choices,
+        ]
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

@@ -437,6 +437,7 @@ class ListingEvent(models.Model):
         PRODUCER_CREATED = "producer_created", _("Producer profile created")
         PRODUCER_VERIFIED = "producer_verified", _("Producer verified")
         PRODUCER_SUSPENDED = "producer_suspended", _("Producer suspended")
+        PRODUCER_EDITED = "producer_edited", _("Producer profile edited")
         CREATED = "created", _("Listing created")
         EDITED = "edited", _("Listing edited")
         PHOTO_ADDED = "photo_added", _("Photo added")

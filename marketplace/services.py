@@ -160,6 +160,20 @@ def review_producer(producer, moderator, target, note=""):
     return producer
 
 
+@transaction.atomic
+def update_producer_profile(producer, actor, changed_fields, photo_upload=None):
+    """Save the profile a farmer or their helper edited; a new photo replaces the old one."""
+    if photo_upload is not None:
+        producer.photo = prepare_photo(photo_upload, producer.name)
+        changed_fields = [*changed_fields, "photo"]
+    if not changed_fields:
+        return producer
+    producer.save()
+    labels = [str(Producer._meta.get_field(name).verbose_name) for name in changed_fields]
+    record(producer, Action.PRODUCER_EDITED, actor=actor, note=", ".join(labels))
+    return producer
+
+
 # --- Listings -------------------------------------------------------------------------------
 
 

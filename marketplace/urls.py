@@ -9,6 +9,7 @@ urlpatterns = [
     path("ban-hang/dang-ky/", views.signup, name="signup"),
     path("ban-hang/nong-dan/moi/", views.assisted_signup, name="assisted_signup"),
     path("ban-hang/nong-dan/<slug:slug>/", views.producer_desk, name="producer_desk"),
+    path("ban-hang/nong-dan/<slug:slug>/ho-so/", views.producer_profile, name="producer_profile"),
     path("ban-hang/nong-dan/<slug:slug>/san-pham-moi/", views.product_new, name="product_new"),
     path("ban-hang/san-pham/<int:pk>/<slug:step>/", views.product_step, name="product_step"),
     path(

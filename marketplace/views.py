@@ -26,6 +26,7 @@ from .forms import (
     AssistedSignupForm,
     CatalogueFilterForm,
     FarmerSignupForm,
+    ProducerProfileForm,
     ProductBasicsForm,
     ProductDetailsForm,
     ProductOriginForm,
@@ -244,6 +245,31 @@ def _producer_desk(request, producer):
             "history": _history(producer),
             "on_behalf": not producer.members.filter(pk=request.user.pk).exists(),
         },
+    )
+
+
+@login_required
+def producer_profile(request, slug):
+    """The farmer's public profile: name, story, photo, tax code, village."""
+    producer = _producer_or_403(request, slug)
+    form = ProducerProfileForm(request.POST or None, request.FILES or None, instance=producer)
+    if request.method == "POST" and form.is_valid():
+        changed = [name for name in form.changed_data if name != "new_photo"]
+        try:
+            services.update_producer_profile(
+                producer, request.user, changed, form.cleaned_data.get("new_photo")
+            )
+        except ValidationError as error:
+            form.add_error("new_photo", error)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("marketplace:producer_desk", slug=producer.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "marketplace/producer_profile.html",
+        {"form": form, "producer": producer},
+        status=status,
     )
 
 

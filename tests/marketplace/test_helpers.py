@@ -107,3 +107,33 @@ def test_helper_cannot_act_for_farmers_of_other_communes(
     product.refresh_from_db()
     assert product.price == 100_000
     assert Product.objects.count() == 1
+
+
+def test_farmer_edits_their_profile_and_strangers_cannot(
+    client, producer_user, producer, make_user
+):
+    from .conftest import upload
+
+    client.force_login(producer_user)
+    response = client.post(
+        f"/ban-hang/nong-dan/{producer.slug}/ho-so/",
+        {
+            "name": producer.name,
+            "kind": "cooperative",
+            "story": "Chè cổ thụ trên núi cao",
+            "tax_code": "5200123456",
+            "village": "Bản Pang Cáng",
+            "street": "",
+            "new_photo": upload(),
+        },
+    )
+    assert response.status_code == 302
+    producer.refresh_from_db()
+    assert producer.story == "Chè cổ thụ trên núi cao" and producer.photo is not None
+    assert producer.events.filter(action=ListingEvent.Action.PRODUCER_EDITED).exists()
+    stranger = make_user("producer")
+    client.force_login(stranger)
+    url = f"/ban-hang/nong-dan/{producer.slug}/ho-so/"
+    assert client.post(url, {"name": "Đổi", "kind": "household"}).status_code == 403
+    producer.refresh_from_db()
+    assert producer.name != "Đổi"

@@ -139,3 +139,30 @@ def test_ocop_expiry_warning_is_sent_once(producer, producer_user, make_product)
     warnings = Notification.objects.filter(recipient=producer_user)
     assert warnings.count() == 1 and "Chè sắp hết hạn" in warnings.get().body
     assert soon.events.filter(action=ListingEvent.Action.OCOP_EXPIRY_WARNED).count() == 1
+
+
+def test_moderator_admin_screens_render(client, moderator, producer, make_product, helper_user):
+    product = make_product(producer, review_state=Product.Review.APPROVED)
+    client.force_login(moderator)
+    for url in (
+        f"/admin/snippets/marketplace/product/edit/{product.pk}/",
+        f"/admin/snippets/marketplace/producer/edit/{producer.pk}/",
+        "/admin/snippets/marketplace/helpercommune/add/",
+        "/admin/snippets/marketplace/listingevent/",
+        "/admin/marketplace/review/?state=approved&q=che",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_moderator_assigns_a_commune_to_a_helper(client, moderator, helper_user):
+    from marketplace.models import HelperCommune
+
+    client.force_login(moderator)
+    response = client.post(
+        "/admin/snippets/marketplace/helpercommune/add/",
+        {"helper": helper_user.pk, "commune_code": "04672"},
+    )
+    assert response.status_code == 302
+    assert HelperCommune.objects.get().helper == helper_user
+    client.force_login(helper_user)
+    assert client.get("/ban-hang/nong-dan/moi/").status_code == 200

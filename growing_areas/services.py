@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -532,6 +532,28 @@ def import_growing_areas(data, filename, *, dry_run=False, user=None, progress=N
     return report
 
 
+def _update_rows(areas, field_names):
+    """UPDATE many rows with one prepared statement run for each (executemany).
+
+    QuerySet.bulk_update builds CASE WHEN expressions whose batches SQLite keeps small; for
+    10,000 changed rows that took ~25 s, against about a second this way on either database.
+    """
+    fields = [GrowingArea._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {quote(GrowingArea._meta.db_table)} SET {assignments} "  # noqa: S608 - names only
+        f"WHERE {quote(GrowingArea._meta.pk.column)} = %s"
+    )
+    params = [
+        [f.get_db_prep_save(getattr(area, f.attname), connection) for f in fields] + [area.pk]
+        for area in areas
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 1000):
+            cursor.executemany(sql, params[start : start + 1000])
+
+
 def _save(parsed, report, update_fields, *, dry_run, user):
     now = timezone.now()
     created_reason = _("Registered by importing “%(file)s”.") % {"file": report.filename}
@@ -596,9 +618,7 @@ def _save(parsed, report, update_fields, *, dry_run, user):
             for area in to_create
         )
         if to_update:
-            GrowingArea.objects.bulk_update(
-                to_update, [*update_fields, "status", "updated_at"], batch_size=QUERY_CHUNK
-            )
+            _update_rows(to_update, [*update_fields, "status", "updated_at"])
         StatusChange.objects.bulk_create(history, batch_size=QUERY_CHUNK)
 
 

@@ -311,3 +311,30 @@ def test_command_lists_every_error_and_fails(tmp_path, capsys):
     errors = capsys.readouterr().err
     assert "dòng 2, cột area_ha (E)" in errors and "dòng 3, cột code (A)" in errors
     assert not GrowingArea.objects.exists()
+
+
+def test_reimport_updates_every_kind_of_value():
+    assert run([good_row(code="A-1")]).created == 1
+    report = run(
+        [
+            good_row(
+                code="A-1",
+                area_ha="7.25",
+                issued_on="2024-08-02",
+                latitude="22.5",
+                longitude="104.25",
+                households="",
+                boundary_geojson=json.dumps(POLYGON),
+            )
+        ]
+    )
+    assert report.updated == 1
+    area = GrowingArea.objects.get()
+    assert area.area_ha == Decimal("7.25")
+    assert area.issued_on == date(2024, 8, 2)
+    assert (area.latitude, area.longitude) == (Decimal("22.5"), Decimal("104.25"))
+    assert area.households is None
+    assert area.boundary == POLYGON
+    assert run([good_row(code="A-1", boundary_geojson="")]).updated == 1
+    area.refresh_from_db()
+    assert area.boundary is None

@@ -1,6 +1,7 @@
 """The growing-area code registry (mã số vùng trồng): areas, their certifications, the history
 of their status, and the import jobs that load them from the province's spreadsheets."""
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -214,6 +215,11 @@ class GrowingArea(ClusterableModel):
     @property
     def export_market_list(self):
         return [m.strip() for m in self.export_markets.split(",") if m.strip()]
+
+    @property
+    def boundary_geojson(self):
+        """The boundary as GeoJSON text, as the import reads it (and the export writes it)."""
+        return json.dumps(self.boundary, ensure_ascii=False) if self.boundary else ""
 
     @property
     def location_geometry(self):

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from . import services
 from .models import ImportJob
@@ -32,14 +33,33 @@ def run_import(job_id):
         if done == total:
             ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.SAVING)
 
-    with translation.override(settings.LANGUAGE_CODE), job.file.open("rb") as handle:
-        report = services.import_growing_areas(
-            handle.read(),
-            job.original_name,
-            dry_run=job.dry_run,
-            user=job.created_by,
-            progress=progress,
-        )
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            with job.file.open("rb") as handle:
+                data = handle.read()
+            report = services.import_growing_areas(
+                data, job.original_name, dry_run=job.dry_run, user=job.created_by, progress=progress
+            )
+        except Exception:
+            # the import saved nothing (it is one transaction); say so instead of leaving
+            # the progress bar waiting, then let the error reach the logs
+            ImportJob.objects.filter(pk=job.pk).update(
+                state=ImportJob.State.FAILED,
+                finished_at=timezone.now(),
+                error_count=1,
+                errors=[
+                    {
+                        "line": 0,
+                        "column": "",
+                        "letter": "",
+                        "message": gettext(
+                            "The import stopped on an unexpected error and saved nothing. "
+                            "Try again; if it happens again, tell the site's administrators."
+                        ),
+                    }
+                ],
+            )
+            raise
     job.refresh_from_db()
     job.total_rows = report.total_rows
     job.processed_rows = report.total_rows

@@ -196,10 +196,16 @@ class GrowingAreaViewSet(SnippetViewSet):
         "valid_until",
         "latitude",
         "longitude",
+        "boundary_geojson",
         "export_markets",
         "status",
     ]
-    export_headings = {name: name for name in list_export}
+    # the import's column names, so an exported sheet can be edited and imported back
+    export_headings = {
+        **{name: name for name in list_export},
+        "province_code": "province",
+        "commune_code": "commune",
+    }
     export_filename = "vung-trong"
     ordering = ["code"]
 

@@ -267,3 +267,56 @@ def test_a_job_left_behind_by_a_dead_worker_is_run_again(settings, tmp_path, mod
     assert job.state == "succeeded"
     assert GrowingArea.objects.filter(code="LC-VC-001").exists()
     assert requeue_stale_imports() == []
+
+
+def test_an_exported_sheet_imports_back_unchanged(client, moderator, make_area):
+    from growing_areas.services import import_growing_areas
+
+    ring = [[104.65, 21.63], [104.67, 21.63], [104.67, 21.64], [104.65, 21.63]]
+    make_area(
+        code="LC-VC-001",
+        boundary={"type": "Polygon", "coordinates": [ring]},
+        latitude="21.6352",
+        longitude="104.6591",
+        valid_until=date(2029, 6, 30),
+        holder_type="cooperative",  # what the import infers from "HTX …"
+    )
+    make_area(code="LC-VC-002", status="suspended", holder_type="cooperative")
+    client.force_login(moderator)
+    for kind in ("csv", "xlsx"):
+        export = client.get(reverse(LIST), {"export": kind})
+        data = b"".join(export.streaming_content)
+        report = import_growing_areas(data, f"xuat.{kind}")
+        assert report.ok, report.errors
+        assert (report.created, report.updated, report.unchanged) == (0, 0, 2), kind
+
+
+def test_an_unexpected_error_ends_the_job_as_failed(settings, tmp_path, moderator, monkeypatch):
+    from django.core.files.base import ContentFile
+
+    from growing_areas import services
+    from growing_areas.tasks import run_import
+
+    settings.MEDIA_ROOT = tmp_path
+    job = ImportJob(original_name="vung.csv", created_by=moderator)
+    job.file.save("vung.csv", ContentFile(csv_bytes([good_row()])), save=False)
+    job.save()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "import_growing_areas", broken)
+    with pytest.raises(RuntimeError):
+        run_import(str(job.pk))
+    job.refresh_from_db()
+    assert (job.state, job.error_count) == ("failed", 1)
+    assert "không lưu gì" in job.errors[0]["message"]
+    assert run_import(str(job.pk)) is None  # a finished job is left alone
+    assert not GrowingArea.objects.exists()
+
+
+def test_add_form_renders(client, moderator):
+    client.force_login(moderator)
+    response = client.get(reverse("wagtailsnippets_growing_areas_growingarea:add"))
+    assert response.status_code == 200
+    assert "Xã Văn Chấn" in response.content.decode()

@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import re
 import tempfile
+import uuid
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -384,7 +385,8 @@ def build_print_run(run_id, progress=None):
                 title=f"{run.batch.product.name} · {run.batch.lot}",
             )
             scratch.seek(0)
-            name = f"{run.batch.lot}-{run.pk}.pdf".replace("/", "-")
+            # An unguessable name: the file holds genuine serials and a bucket may be public.
+            name = f"{uuid.uuid4().hex}.pdf"
             with transaction.atomic():
                 run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
                 run.pdf.save(name, File(scratch), save=False)

@@ -223,3 +223,16 @@ def test_future_events_are_refused(batch, producer_user):
         services.record_event(
             batch, kind="drying", by=producer_user, occurred_at=timezone.now() + timedelta(days=1)
         )
+
+
+def test_a_batch_needs_an_unexpired_area_code(tea, make_area):
+    area = make_area(valid_until=timezone.localdate() - timedelta(days=1))
+    with pytest.raises(ValidationError) as caught:
+        services.record_batch(
+            product=tea,
+            growing_area=area,
+            harvest_date=date(2026, 3, 1),
+            quantity=Decimal(1),
+            unit="kg",
+        )
+    assert "growing_area" in caught.value.error_dict

@@ -118,3 +118,11 @@ def test_issue_labels_command_writes_the_pdf(batch, tmp_path):
         call_command("issue_labels", GTIN, "NOPE", count=1, out=str(out))
     with pytest.raises(CommandError):
         call_command("issue_labels", GTIN, batch.lot, count=10_001, out=str(out))
+
+
+def test_the_pdf_name_cannot_be_guessed(batch):
+    first = services.build_print_run(services.issue_labels(batch, 1, "a4-50x50", build=False).pk)
+    second = services.build_print_run(services.issue_labels(batch, 1, "a4-50x50", build=False).pk)
+    names = [run.pdf.name.rsplit("/", 1)[-1] for run in (first, second)]
+    assert all(len(name) == 36 and batch.lot not in name for name in names)
+    assert names[0] != names[1]

@@ -17,6 +17,11 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 10 MB photo from a phone camera is well under this
 STORED_LONG_SIDE = 1600
+# The renditions the pages use: catalogue card, product page, thumbnails in the forms.
+CARD_RENDITION = "fill-320x240"
+DETAIL_RENDITION = "max-800x800"
+THUMB_RENDITION = "fill-160x120"
+RENDITIONS = (CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION)
 
 
 def _limit(name, default):
@@ -79,3 +84,9 @@ def prepare_photo(upload, title):
     image.width, image.height = picture.size
     image.save()
     return image
+
+
+def make_renditions(image_ids):
+    """Make the pages' renditions ahead of the first visitor; existing ones are kept."""
+    for image in get_image_model().objects.filter(pk__in=image_ids):
+        image.get_renditions(*RENDITIONS)

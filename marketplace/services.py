@@ -169,9 +169,18 @@ def update_producer_profile(producer, actor, changed_fields, photo_upload=None):
     if not changed_fields:
         return producer
     producer.save()
+    if "name" in changed_fields:
+        sync_search_text(producer)
     labels = [str(Producer._meta.get_field(name).verbose_name) for name in changed_fields]
     record(producer, Action.PRODUCER_EDITED, actor=actor, note=", ".join(labels))
     return producer
+
+
+def sync_search_text(producer):
+    """Products are found by their producer's name too: refresh them after a rename."""
+    for product in producer.products.all():
+        product.producer = producer
+        product.save(update_fields=["search_text"])
 
 
 # --- Listings -------------------------------------------------------------------------------
@@ -232,7 +241,15 @@ def add_photos(product, uploads, actor):
     record(
         product.producer, Action.PHOTO_ADDED, actor=actor, product=product, note=str(len(photos))
     )
+    image_ids = [photo.image_id for photo in photos]
+    transaction.on_commit(lambda: _make_renditions_later(image_ids))
     return photos
+
+
+def _make_renditions_later(image_ids):
+    from .tasks import make_renditions
+
+    make_renditions.delay(image_ids)
 
 
 @transaction.atomic

@@ -42,10 +42,8 @@ from .models import (
     ProductPhoto,
     add_months,
 )
+from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
 
-CARD_RENDITION = "fill-320x240"
-DETAIL_RENDITION = "max-800x800"
-THUMB_RENDITION = "fill-160x120"
 PAGE_SIZE = 24
 
 

@@ -13,7 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from places import divisions
 from places.forms import province_choices
 
-from . import admin_views
+from . import admin_views, services
 from .models import HelperCommune, ListingEvent, Producer, Product
 
 
@@ -199,3 +199,15 @@ def progress_menu_item():
         order=700,
         permission="marketplace.view_product",
     )
+
+
+@hooks.register("after_edit_snippet")
+def record_moderator_edit(request, instance):
+    """Edits made in the admin go into the farmer's history like any other change."""
+    if isinstance(instance, Product):
+        services.record(
+            instance.producer, ListingEvent.Action.EDITED, actor=request.user, product=instance
+        )
+    elif isinstance(instance, Producer):
+        services.sync_search_text(instance)
+        services.record(instance, ListingEvent.Action.PRODUCER_EDITED, actor=request.user)

@@ -82,3 +82,11 @@ def catalog_page(home_page):
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Wagtail caches renditions by image id; SQLite reuses ids after each test's rollback."""
+    from django.core.cache import cache
+
+    cache.clear()

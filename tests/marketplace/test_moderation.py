@@ -166,3 +166,29 @@ def test_moderator_assigns_a_commune_to_a_helper(client, moderator, helper_user)
     assert HelperCommune.objects.get().helper == helper_user
     client.force_login(helper_user)
     assert client.get("/ban-hang/nong-dan/moi/").status_code == 200
+
+
+def test_admin_edits_are_in_the_farmers_history(client, moderator, producer, make_product):
+    product = make_product(producer, review_state=Product.Review.DRAFT)
+    client.force_login(moderator)
+    response = client.post(
+        f"/admin/snippets/marketplace/producer/edit/{producer.pk}/",
+        {
+            "kind": "cooperative",
+            "name": "HTX Trà Cổ Thụ",
+            "slug": producer.slug,
+            "story": "",
+            "phone": "",
+            "tax_code": "",
+            "province_code": "15",
+            "commune_code": "04672",
+            "village": "",
+            "street": "",
+        },
+    )
+    assert response.status_code == 302
+    assert producer.events.filter(
+        action=ListingEvent.Action.PRODUCER_EDITED, actor=moderator
+    ).exists()
+    product.refresh_from_db()
+    assert "htx tra co thu" in product.search_text  # found under the producer's new name

@@ -335,3 +335,15 @@ def test_anonymous_visitors_are_sent_to_login(client, producer, make_product):
     product = make_product(producer)
     response = client.get(f"/ban-hang/san-pham/{product.pk}/gia/")
     assert response.status_code == 302 and "/tai-khoan/dang-nhap/" in response["Location"]
+
+
+def test_renditions_are_made_once_the_photos_are_stored(
+    client, producer_user, producer, make_product, django_capture_on_commit_callbacks
+):
+    product = make_product(producer, photos=0, review_state=Product.Review.DRAFT)
+    client.force_login(producer_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        step(client, product, "anh", {"photos": [upload()]})
+    image = product.photos.get().image
+    specs = set(image.renditions.values_list("filter_spec", flat=True))
+    assert {"fill-320x240", "max-800x800", "fill-160x120"} <= specs

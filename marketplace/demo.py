@@ -268,7 +268,6 @@ def demo_photo(title, colours, variant=0):
     for index in range(3):
         top = 300 + 90 * index + 20 * variant
         draw.ellipse([-200 + 300 * index, top, 500 + 300 * index, top + 500], fill=dark)
-    draw.text((40, 40), title, fill=(255, 255, 255))
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=80)
     upload = io.BytesIO(buffer.getvalue())

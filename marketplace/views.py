@@ -193,10 +193,12 @@ def _history(producer):
     return producer.events.select_related("actor", "product").order_by("-created_at", "-pk")[:30]
 
 
-@login_required
 def desk(request):
-    """/ban-hang/: a farmer's products with their states and history; a helper's farmers."""
+    """/ban-hang/: a farmer's products with their states and history; a helper's farmers.
+    Visitors who are not logged in see how to start selling."""
     user = request.user
+    if not user.is_authenticated:
+        return render(request, "marketplace/sell_landing.html")
     own = list(Producer.objects.filter(members=user).order_by("name"))
     communes = services.served_communes(user)
     farmers = []

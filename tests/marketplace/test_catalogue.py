@@ -161,3 +161,41 @@ def test_catalogue_is_paginated(client, catalog_page, producer, make_product):
     assert len(first.context["page_obj"].object_list) == 24
     second = client.get("/san-pham/", {"trang": 2})
     assert len(second.context["page_obj"].object_list) == 2
+
+
+def test_sell_page_invites_visitors_to_sign_up(client):
+    html = client.get("/ban-hang/").content.decode()
+    assert "/ban-hang/dang-ky/" in html and "/tai-khoan/dang-nhap/" in html
+
+
+def test_desks_and_review_queue_run_a_fixed_number_of_queries(
+    client, producer_user, producer, make_product, moderator, helper_user
+):
+    from marketplace.models import HelperCommune
+
+    HelperCommune.objects.create(helper=helper_user, commune_code=producer.commune_code)
+
+    def sizes():
+        client.force_login(producer_user)
+        farmer = count_queries(client, "/ban-hang/")
+        client.force_login(helper_user)
+        helper = count_queries(client, "/ban-hang/")
+        client.force_login(moderator)
+        queue = count_queries(client, "/admin/marketplace/review/")
+        return farmer, helper, queue
+
+    make_product(producer, review_state=Product.Review.PENDING)
+    small = sizes()
+    for _ in range(5):
+        make_product(producer, photos=2, review_state=Product.Review.PENDING)
+    assert sizes() == small
+
+
+def test_catalogue_page_lives_once_under_the_home_page(home_page):
+    from marketplace.models import CatalogPage, StandardPage
+
+    guide = home_page.add_child(instance=StandardPage(title="Hướng dẫn", slug="huong-dan"))
+    assert CatalogPage.can_create_at(home_page)
+    assert not CatalogPage.can_create_at(guide)
+    home_page.add_child(instance=CatalogPage(title="Sản phẩm", slug="san-pham"))
+    assert not CatalogPage.can_create_at(home_page)

@@ -112,6 +112,13 @@ class ImportUploadView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormV
     header_icon = "upload"
     page_title = gettext_lazy("Import growing areas")
 
+    def get_breadcrumbs_items(self):
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": _index_url(), "label": GrowingArea._meta.verbose_name_plural},
+            {"url": "", "label": self.page_title},
+        ]
+
     def get_context_data(self, **kwargs):
         from .importing import COLUMNS, REQUIRED_COLUMNS
 
@@ -159,6 +166,14 @@ class ImportJobView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Template
 
     def get_page_subtitle(self):
         return str(self.job)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": _index_url(), "label": GrowingArea._meta.verbose_name_plural},
+            {"url": reverse("growing_area_imports:upload"), "label": self.page_title},
+            {"url": "", "label": str(self.job)},
+        ]
 
 
 class ImportJobStatusView(PermissionRequiredMixin, View):

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -15,7 +16,7 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
 )
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.widgets import Button
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet
@@ -41,8 +42,11 @@ class GrowingAreaForm(WagtailAdminModelForm):
         # Vietnamese writes decimals with a comma; a point is accepted as well.
         for name in ("area_ha", "latitude", "longitude"):
             if name in self.fields:
-                self.fields[name].localize = True
-                self.fields[name].widget.is_localized = True
+                field = self.fields[name]
+                field.localize = True
+                # a type=number input cannot show "120,50": use text with a decimal keypad
+                field.widget = forms.TextInput(attrs={"inputmode": "decimal"})
+                field.widget.is_localized = True
 
     def clean_code(self):
         from .validators import normalize_code
@@ -155,6 +159,20 @@ class StatusColumn(Column):
         return instance.standing_label
 
 
+class ExpiryColumn(Column):
+    """The expiry date as a date (Wagtail's DateColumn shows times relative to now)."""
+
+    def get_value(self, instance):
+        if instance.valid_until is None:
+            return ""
+        text = date_format(instance.valid_until, "d/m/Y")
+        if instance.is_expired:
+            return f"{text} ({_('Expired')})"
+        if instance.expires_soon:
+            return f"{text} ({_('Expires soon')})"
+        return text
+
+
 class CommuneColumn(Column):
     def get_value(self, instance):
         return instance.location_text
@@ -174,7 +192,7 @@ class GrowingAreaViewSet(SnippetViewSet):
         "crop",
         CommuneColumn("commune_code", label=_("Commune")),
         StatusColumn("status", label=_("Status"), sort_key="status"),
-        DateColumn("valid_until", label=_("Expiry date"), sort_key="valid_until"),
+        ExpiryColumn("valid_until", label=_("Expiry date"), sort_key="valid_until"),
     ]
     filterset_class = GrowingAreaFilterSet
     search_fields = ["code", "name"]

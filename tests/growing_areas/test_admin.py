@@ -69,6 +69,8 @@ def test_expiring_soon_filter(client, moderator, make_area):
     client.force_login(moderator)
     soon = client.get(reverse(LIST), {"expiry": "soon"})
     assert {a.code for a in soon.context["object_list"]} == {"SOON-1"}
+    expected = (today + timedelta(days=20)).strftime("%d/%m/%Y")
+    assert f"{expected} (Sắp hết hạn)" in soon.content.decode()
     past = client.get(reverse(LIST), {"expiry": "expired"})
     assert {a.code for a in past.context["object_list"]} == {"PAST-1"}
 
@@ -77,7 +79,9 @@ def test_edit_form_saves_a_normalised_code_and_certifications(client, moderator,
     area = make_area(code="LC-VC-001")
     client.force_login(moderator)
     url = reverse(EDIT, args=[area.pk])
-    assert client.get(url).status_code == 200
+    form_page = client.get(url)
+    assert form_page.status_code == 200
+    assert 'value="10,00"' in form_page.content.decode()  # the area, written the Vietnamese way
     data = {
         "code": "lc-vc 002",
         "name": "Vùng chè mới",

@@ -3,6 +3,7 @@ in the Wagtail image library."""
 
 import io
 import warnings
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,9 +29,25 @@ def _limit(name, default):
     return getattr(settings, name, default)
 
 
+@dataclass(frozen=True)
+class CleanPhoto:
+    """A photo re-encoded from its pixels only, ready to store."""
+
+    content: bytes
+    extension: str
+    width: int
+    height: int
+
+
 def prepare_photo(upload, title):
     """Return a saved Wagtail image made from ``upload``, or raise ValidationError with a
-    message for the person. The stored file is a new encoding of the pixels only: no EXIF,
+    message for the person (see clean_photo)."""
+    return store_photo(clean_photo(upload), title)
+
+
+def clean_photo(upload):
+    """Check ``upload`` and re-encode it, or raise ValidationError with a message for the
+    person. Nothing is stored yet. The result is a new encoding of the pixels only: no EXIF,
     no GPS position, at most STORED_LONG_SIDE pixels on its long side."""
     max_bytes = _limit("MARKETPLACE_PHOTO_MAX_BYTES", MAX_UPLOAD_BYTES)
     if upload.size > max_bytes:
@@ -76,12 +93,16 @@ def prepare_photo(upload, title):
     else:
         picture.save(buffer, format="JPEG", quality=85, optimize=True)
         extension = "jpg"
-    name = f"{get_random_string(12).lower()}.{extension}"
-    content = buffer.getvalue()
-    image = get_image_model()(title=str(title)[:255], file_size=len(content))
-    image.file.save(name, ContentFile(content), save=False)
+    return CleanPhoto(buffer.getvalue(), extension, *picture.size)
+
+
+def store_photo(photo, title):
+    """Save a cleaned photo in the Wagtail image library."""
+    name = f"{get_random_string(12).lower()}.{photo.extension}"
+    image = get_image_model()(title=str(title)[:255], file_size=len(photo.content))
+    image.file.save(name, ContentFile(photo.content), save=False)
     # Assigning the file resets the dimension fields; we know them without reopening it.
-    image.width, image.height = picture.size
+    image.width, image.height = photo.width, photo.height
     image.save()
     return image
 

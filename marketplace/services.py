@@ -26,7 +26,7 @@ from .models import (
     Product,
     ProductPhoto,
 )
-from .photos import prepare_photo
+from .photos import clean_photo, prepare_photo, store_photo
 
 OCOP_WARNING_DAYS = 60
 
@@ -230,9 +230,11 @@ def add_photos(product, uploads, actor):
             % {"max": MAX_PHOTOS, "count": existing},
             code="too_many",
         )
+    # Check every photo before storing any, so a refused one leaves no stray file behind.
+    cleaned = [clean_photo(upload) for upload in uploads]
     photos = []
-    for position, upload in enumerate(uploads, start=existing):
-        image = prepare_photo(upload, product.name)
+    for position, clean in enumerate(cleaned, start=existing):
+        image = store_photo(clean, product.name)
         photos.append(
             ProductPhoto.objects.create(product=product, image=image, sort_order=position)
         )

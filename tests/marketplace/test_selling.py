@@ -347,3 +347,32 @@ def test_renditions_are_made_once_the_photos_are_stored(
     image = product.photos.get().image
     specs = set(image.renditions.values_list("filter_spec", flat=True))
     assert {"fill-320x240", "max-800x800", "fill-160x120"} <= specs
+
+
+def test_png_metadata_is_dropped_and_a_bad_second_photo_stores_nothing(
+    client, producer_user, producer, make_product, settings
+):
+    from PIL import PngImagePlugin
+
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    product = make_product(producer, photos=0, review_state=Product.Review.DRAFT)
+    client.force_login(producer_user)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("GPS", "21.6352,104.6591")
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (21.0, 38.0, 7.0)}
+    buffer = io.BytesIO()
+    Image.new("RGBA", (300, 200), (10, 20, 30, 128)).save(
+        buffer, format="PNG", pnginfo=info, exif=exif.tobytes()
+    )
+    png = buffer.getvalue()
+    files_before = sorted(p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+    response = step(
+        client, product, "anh", {"photos": [upload(png, "a.png"), upload(b"not an image", "b.jpg")]}
+    )
+    assert response.status_code == 400
+    assert sorted(p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == files_before
+    assert step(client, product, "anh", {"photos": [upload(png, "a.png")]}).status_code == 302
+    with product.photos.get().image.file.open("rb") as stored:
+        data = stored.read()
+    assert b"104.6591" not in data and b"eXIf" not in data

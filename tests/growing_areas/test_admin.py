@@ -324,3 +324,17 @@ def test_add_form_renders(client, moderator):
     response = client.get(reverse("wagtailsnippets_growing_areas_growingarea:add"))
     assert response.status_code == 200
     assert "Xã Văn Chấn" in response.content.decode()
+
+
+def test_after_migrate_the_moderators_get_back_missing_permissions(moderator):
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from growing_areas.apps import grant_role_permissions
+
+    group = Group.objects.get(name="moderator")
+    group.permissions.remove(*group.permissions.filter(content_type__app_label="growing_areas"))
+    assert not group.permissions.filter(codename="change_growingarea").exists()
+    grant_role_permissions(apps.get_app_config("growing_areas"), using="default")
+    assert group.permissions.filter(codename="change_growingarea").exists()
+    assert group.permissions.filter(codename="add_importjob").exists()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -560,6 +561,19 @@ def print_run_pdf(request, pk):
         raise Http404
     name = f"tem-{run.batch.lot}-{run.pk}.pdf".replace("/", "-")
     return FileResponse(run.pdf.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@require_POST
+def print_run_retry(request, pk):
+    """Send a failed run to the worker again (the build starts from the first label)."""
+    run = _run_for(request, pk)
+    if run.status == LabelPrintRun.Status.FAILED:
+        from .tasks import build_print_run
+
+        transaction.on_commit(lambda: build_print_run.delay(run.pk))
+        messages.success(request, _("The label sheets are being made again."))
+    return redirect("traceability:print_run", pk=run.pk)
 
 
 @login_required

@@ -126,3 +126,20 @@ def test_the_pdf_name_cannot_be_guessed(batch):
     names = [run.pdf.name.rsplit("/", 1)[-1] for run in (first, second)]
     assert all(len(name) == 36 and batch.lot not in name for name in names)
     assert names[0] != names[1]
+
+
+def test_a_failed_run_can_be_tried_again(farmer, batch, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    run = services.issue_labels(batch, 4, "a4-50x50", build=False)
+    failing = mock.patch.object(services, "render_labels", side_effect=OSError("disk full"))
+    with failing, pytest.raises(OSError):
+        services.build_print_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and "disk full" in run.error
+    page = farmer.get(f"/ban-hang/in-tem/{run.pk}/").content.decode()
+    assert f"/ban-hang/in-tem/{run.pk}/lam-lai/" in page and 'role="alert"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        farmer.post(f"/ban-hang/in-tem/{run.pk}/lam-lai/")
+    run.refresh_from_db()
+    assert run.status == "done" and run.progress == 4

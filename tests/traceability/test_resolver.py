@@ -306,3 +306,23 @@ def test_browser_family(agent, family):
 def test_labels_are_unique_serials(run):
     serials = list(Label.objects.values_list("serial", flat=True))
     assert len(serials) == len(set(serials)) == 5
+
+
+def test_a_lot_with_a_slash_resolves_from_the_raw_path(client, tea, area):
+    from datetime import date
+    from decimal import Decimal
+
+    batch = services.record_batch(
+        product=tea,
+        growing_area=area,
+        lot="L/26-A",
+        harvest_date=date(2026, 3, 15),
+        quantity=Decimal(5),
+        unit="kg",
+    )
+    label = services.issue_labels(batch, 1, "a4-50x50", build=False).labels.get()
+    assert label.path == f"/01/{GTIN}/10/L%2F26-A/21/{label.serial}"
+    # gunicorn passes the path as sent in RAW_URI, so %2F stays inside the lot
+    response = get(client, label.path, RAW_URI=label.path)
+    assert response.status_code == 200 and "L/26-A" in response.content.decode()
+    assert Scan.objects.get().label == label

@@ -255,6 +255,25 @@ def _make_renditions_later(image_ids):
 
 
 @transaction.atomic
+def make_main_photo(photo, actor):
+    """Put ``photo`` first: the catalogue shows the first photo. The listing stays as it is,
+    since no content changed."""
+    product = Product.objects.select_for_update().get(pk=photo.product_id)
+    ordered = sorted(product.photos.all(), key=lambda p: (p.pk != photo.pk, p.sort_order, p.pk))
+    for position, item in enumerate(ordered):
+        if item.sort_order != position:
+            item.sort_order = position
+            item.save(update_fields=["sort_order"])
+    record(
+        product.producer,
+        Action.EDITED,
+        actor=actor,
+        product=product,
+        note=_("main photo changed"),
+    )
+
+
+@transaction.atomic
 def remove_photo(photo, actor):
     product = photo.product
     image = photo.image

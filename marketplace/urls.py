@@ -17,5 +17,10 @@ urlpatterns = [
         views.photo_remove,
         name="photo_remove",
     ),
+    path(
+        "ban-hang/san-pham/<int:pk>/anh/<int:photo_pk>/len-dau/",
+        views.photo_first,
+        name="photo_first",
+    ),
     path("nha-san-xuat/<slug:slug>/", views.producer_page, name="producer"),
 ]

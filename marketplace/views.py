@@ -477,3 +477,14 @@ def photo_remove(request, pk, photo_pk):
         raise PermissionDenied
     services.remove_photo(photo, request.user)
     return redirect("marketplace:product_step", pk=product.pk, step="anh")
+
+
+@login_required
+@require_POST
+def photo_first(request, pk, photo_pk):
+    product = _product_for(request, pk)
+    photo = get_object_or_404(ProductPhoto, pk=photo_pk, product=product)
+    if not product.is_editable:
+        raise PermissionDenied
+    services.make_main_photo(photo, request.user)
+    return redirect("marketplace:product_step", pk=product.pk, step="anh")

@@ -376,3 +376,19 @@ def test_png_metadata_is_dropped_and_a_bad_second_photo_stores_nothing(
     with product.photos.get().image.file.open("rb") as stored:
         data = stored.read()
     assert b"104.6591" not in data and b"eXIf" not in data
+
+
+def test_farmer_chooses_the_main_photo_and_strangers_cannot(
+    client, producer_user, producer, make_product, make_user
+):
+    product = make_product(producer, photos=3)
+    first, second, third = product.photos.all()
+    url = f"/ban-hang/san-pham/{product.pk}/anh/{third.pk}/len-dau/"
+    client.force_login(make_user("producer"))
+    assert client.post(url).status_code == 403
+    assert list(product.photos.all()) == [first, second, third]
+    client.force_login(producer_user)
+    assert client.post(url).status_code == 302
+    assert list(product.photos.all()) == [third, first, second]
+    product.refresh_from_db()
+    assert product.review_state == Product.Review.APPROVED

@@ -17,11 +17,13 @@ STALE_AFTER = timedelta(minutes=15)
 
 @shared_task(acks_late=True)
 def run_import(job_id):
-    """Run an admin upload. Idempotent: a finished job is left alone, and since an import is
-    all or nothing (and updates codes it already saved), running a half-done one again is safe."""
+    """Run an admin upload once. Only a waiting job is taken (under a row lock), so a message
+    delivered twice does not run it twice; a job whose worker died is put back to waiting by
+    requeue_stale_imports, and since an import is all or nothing (and updates the codes it
+    already saved), running it again from the start is safe."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.is_finished:
+        if job is None or job.state != ImportJob.State.PENDING:
             return None
         job.state = ImportJob.State.VALIDATING
         job.save(update_fields=["state", "updated_at"])

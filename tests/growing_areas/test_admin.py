@@ -273,6 +273,19 @@ def test_a_job_left_behind_by_a_dead_worker_is_run_again(settings, tmp_path, mod
     assert requeue_stale_imports() == []
 
 
+def test_a_job_already_taken_by_a_worker_is_not_run_twice(settings, tmp_path, moderator):
+    from django.core.files.base import ContentFile
+
+    from growing_areas.tasks import run_import
+
+    settings.MEDIA_ROOT = tmp_path
+    job = ImportJob(original_name="vung.csv", created_by=moderator, state="validating")
+    job.file.save("vung.csv", ContentFile(csv_bytes([good_row()])), save=False)
+    job.save()
+    assert run_import(str(job.pk)) is None  # e.g. the same message delivered again
+    assert not GrowingArea.objects.exists()
+
+
 def test_an_exported_sheet_imports_back_unchanged(client, moderator, make_area):
     from growing_areas.services import import_growing_areas
 

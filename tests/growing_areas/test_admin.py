@@ -351,3 +351,23 @@ def test_after_migrate_the_moderators_get_back_missing_permissions(moderator):
     grant_role_permissions(apps.get_app_config("growing_areas"), using="default")
     assert group.permissions.filter(codename="change_growingarea").exists()
     assert group.permissions.filter(codename="add_importjob").exists()
+
+
+def test_admin_list_runs_the_same_queries_whatever_the_number_of_areas(
+    client, moderator, make_area
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(moderator)
+    url = reverse(LIST)
+
+    def count(areas):
+        for _ in range(areas):
+            make_area()
+        client.get(url)  # the session and permission caches warm up alike for both counts
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert count(3) == count(27)

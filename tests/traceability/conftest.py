@@ -35,6 +35,13 @@ def pdf_upload(name="chung-nhan.pdf"):
     )
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Photos, certificates and label PDFs go to a temporary folder, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def make_area(db):
     def make(**fields):

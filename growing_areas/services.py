@@ -200,11 +200,12 @@ class _RowParser:
                 _("“%(value)s” is not a number of hectares.") % {"value": self.text("area_ha")},
             )
             return
+        if area > MAX_AREA_HA:  # checked first: quantizing a huge number would fail
+            self.error("area_ha", _("The area is too large."))
+            return
         area = area.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if area <= 0:
             self.error("area_ha", _("The area must be greater than zero hectares."))
-        elif area > MAX_AREA_HA:
-            self.error("area_ha", _("The area is too large."))
         self.values["area_ha"] = area
 
     def _place(self):
@@ -235,6 +236,8 @@ class _RowParser:
         province_code = province.code if province else None
         candidates = divisions.find_communes(commune_text, province_code)
         if commune_text.strip().isdigit():
+            if not candidates and province and divisions.commune(commune_text):
+                return None, "commune", _("This commune is not in the chosen province.")
             if not candidates:
                 return (
                     None,
@@ -262,10 +265,17 @@ class _RowParser:
             )
         # Not a current name: perhaps an old three-level one ("Xã Suối Giàng, Huyện Văn Chấn"
         # with province "Yên Bái"), which places knows how to convert.
-        legacy = ", ".join(p for p in (commune_text, province_text) if p)
-        try:
-            converted = convert_legacy_address(legacy)
-        except ValidationError:
+        converted = None
+        # with the old province ("Yên Bái") first; the new one ("Lào Cai") may follow old names
+        for legacy in dict.fromkeys(
+            [", ".join(p for p in (commune_text, province_text) if p), commune_text]
+        ):
+            try:
+                converted = convert_legacy_address(legacy)
+                break
+            except ValidationError:
+                continue
+        if converted is None:
             if province_text and province is None:
                 return (
                     None,

@@ -75,6 +75,14 @@ def test_old_three_level_names_are_converted():
     assert (area.province_code, area.commune_code) == ("15", "04672")
 
 
+def test_old_commune_names_with_the_new_province_are_converted():
+    report = run([good_row(commune="Xã Suối Giàng, Huyện Văn Chấn", province="Lào Cai")])
+    assert report.ok, report.errors
+    assert GrowingArea.objects.get().commune_code == "04672"
+    refused = run([good_row(commune="Xã Suối Giàng, Huyện Văn Chấn", province="Sơn La")])
+    assert [e.column for e in refused.errors] == ["commune"]
+
+
 def test_names_without_diacritics_and_codes_are_accepted():
     rows = [
         good_row(code="A-1", commune="xa van chan", province="lao cai"),
@@ -100,11 +108,14 @@ def test_an_ambiguous_commune_name_needs_the_province():
         ({"code": ""}, "code", "Nhập mã số vùng trồng"),
         ({"commune": "Xã Không Có Thật"}, "commune", "Không có xã"),
         ({"commune": "99999"}, "commune", "không phải là mã xã"),
+        ({"commune": "04672", "province": "14"}, "commune", "không thuộc tỉnh đã chọn"),
         ({"province": "Tỉnh Atlantis", "commune": "04672"}, "province", "Không có tỉnh"),
         ({"province": "Sơn La"}, "commune", "không thuộc Tỉnh Sơn La mà thuộc Tỉnh Lào Cai"),
         ({"area_ha": "0"}, "area_ha", "lớn hơn 0"),
         ({"area_ha": "-3,5"}, "area_ha", "lớn hơn 0"),
         ({"area_ha": "mười"}, "area_ha", "không phải số héc-ta"),
+        ({"area_ha": "1e30"}, "area_ha", "quá lớn"),
+        ({"area_ha": "NaN"}, "area_ha", "không phải số héc-ta"),
         ({"latitude": "48.85"}, "latitude", "nằm ngoài Việt Nam"),
         ({"longitude": "2.35"}, "longitude", "nằm ngoài Việt Nam"),
         ({"longitude": ""}, "longitude", "cả vĩ độ và kinh độ"),

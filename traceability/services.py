@@ -503,14 +503,22 @@ def label_flags(label):
 @transaction.atomic
 def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=""):
     """Record one view of a label URL and update the label's counters; flag the label to
-    moderators the first time it looks copied. Returns the Scan."""
+    moderators the first time it looks copied. Returns the Scan.
+
+    Link previews and crawlers (a label URL pasted in Zalo or Facebook is fetched by their
+    robots) are recorded but not counted, so sharing a label cannot make it look copied."""
     if label is not None:
         outcome = Scan.Outcome.VOIDED if label.is_voided else Scan.Outcome.GENUINE
     else:
         outcome = Scan.Outcome.UNKNOWN_SERIAL if batch else Scan.Outcome.UNKNOWN_LOT
     digest = network_hash(ip)
+    family = browser_family(user_agent)
+    counted = label is not None and family != "bot"
     new_network = (
-        label is not None and not Scan.objects.filter(label=label, network_hash=digest).exists()
+        counted
+        and not Scan.objects.filter(label=label, network_hash=digest)
+        .exclude(browser_family="bot")
+        .exists()
     )
     now = timezone.now()
     scan = Scan.objects.create(
@@ -521,9 +529,9 @@ def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=
         serial=serial[:20],
         outcome=outcome,
         network_hash=digest,
-        browser_family=browser_family(user_agent),
+        browser_family=family,
     )
-    if label is None:
+    if not counted:
         return scan
     Label.objects.filter(pk=label.pk).update(
         scan_count=F("scan_count") + 1,

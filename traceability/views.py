@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -301,6 +301,9 @@ def _page(request, link, product, batch, label, serial_unknown=False):
         context["batches"] = list(product.batches.order_by("-harvest_date")[:10])
     response = render(request, template, context)
     response["Link"] = _linkset_header(link)
+    if link.serial:
+        # Every view of a label must reach us to be counted: no shared cache may keep it.
+        patch_cache_control(response, private=True, no_store=True)
     return _cors(response)
 
 

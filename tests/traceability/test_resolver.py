@@ -326,3 +326,21 @@ def test_a_lot_with_a_slash_resolves_from_the_raw_path(client, tea, area):
     response = get(client, label.path, RAW_URI=label.path)
     assert response.status_code == 200 and "L/26-A" in response.content.decode()
     assert Scan.objects.get().label == label
+
+
+def test_link_previews_are_recorded_but_not_counted(client, label, settings):
+    settings.TRACEABILITY_MAX_SCANS_PER_LABEL = 2
+    for _ in range(5):  # the label URL shared in a chat: the preview robot fetches it
+        get(client, label_path(label), HTTP_USER_AGENT="facebookexternalhit/1.1")
+    label.refresh_from_db()
+    assert (label.scan_count, label.network_count, label.flagged_at) == (0, 0, None)
+    assert Scan.objects.filter(browser_family="bot").count() == 5
+    response = get(client, label_path(label))
+    assert 'role="alert"' not in response.content.decode()
+    label.refresh_from_db()
+    assert (label.scan_count, label.network_count) == (1, 1)
+
+
+def test_label_pages_are_not_kept_in_shared_caches(client, label):
+    cache_control = get(client, label_path(label))["Cache-Control"]
+    assert "no-store" in cache_control and "private" in cache_control

@@ -357,9 +357,9 @@ class _RowParser:
             return None
         value = self.cells[column]
         if isinstance(value, datetime):
-            return value.date()
+            value = value.date()
         if isinstance(value, date):
-            return value
+            return self._plausible(column, value)
         text = as_text(value)
         match = _DATE_ISO.fullmatch(text)
         parts = None
@@ -370,7 +370,7 @@ class _RowParser:
         try:
             if parts is None:
                 raise ValueError(text)
-            return date(*parts)
+            return self._plausible(column, date(*parts))
         except ValueError:
             self.error(
                 column,
@@ -381,6 +381,17 @@ class _RowParser:
                 % {"value": text},
             )
             return None
+
+    def _plausible(self, column, value):
+        # a typo such as 2204 for 2024 is a valid date but not a code's issue or expiry date
+        if not 1990 <= value.year <= 2100:
+            self.error(
+                column,
+                _("The year %(year)d is not plausible for a growing-area code.")
+                % {"year": value.year},
+            )
+            return None
+        return value
 
     def _dates(self):
         issued_on = self._date("issued_on", required=True)

@@ -128,6 +128,7 @@ def test_an_ambiguous_commune_name_needs_the_province():
         ({"issued_on": "2025-03-01", "valid_until": "01/02/2025"}, "valid_until", "trước ngày cấp"),
         ({"issued_on": "31/02/2024"}, "issued_on", "không phải là ngày"),
         ({"issued_on": "March 2024"}, "issued_on", "không phải là ngày"),
+        ({"valid_until": "30/06/2204"}, "valid_until", "Năm 2204"),
         ({"issued_on": ""}, "issued_on", "bắt buộc"),
         ({"status": "closed"}, "status", "không phải trạng thái"),
         ({"holder_phone": "12345"}, "holder_phone", "không phải số điện thoại"),

@@ -143,3 +143,18 @@ class SeedDemoTests(TestCase):
                 Site.objects.count(),
             ),
         )
+
+
+class LanguageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("seed_demo", stdout=StringIO())
+
+    def test_vietnamese_even_for_a_phone_set_to_english(self):
+        html = self.client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+        self.assertIn('<html lang="vi">', html)
+
+    def test_the_switch_is_remembered(self):
+        self.client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+        html = self.client.get("/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        self.assertIn('<html lang="en">', html)

@@ -123,11 +123,22 @@ def test_edit_form_saves_a_normalised_code_and_certifications(client, moderator,
     assert area.certifications.get().valid_until == date(2027, 1, 1)
     assert area.status == "active"  # the edit form cannot change the status
 
-    data.update({"code": "LC-VC002", "province_code": "14", "area_ha": "0"})
+    data.update(
+        {
+            "code": "LC-VC002",
+            "province_code": "14",
+            "area_ha": "0",
+            "boundary": '{"type": "Point", "coordinates": [104.6, 21.6]}',
+            "latitude": "48,85",
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert {"commune_code", "area_ha"} <= set(errors)
+    assert {"commune_code", "area_ha", "boundary", "latitude"} <= set(errors)
+    assert "GeoJSON" in str(errors["boundary"])
+    area.refresh_from_db()
+    assert area.province_code == "15"  # nothing saved
 
 
 def test_change_status_asks_for_a_reason(client, moderator, make_area):

@@ -395,6 +395,9 @@ class Scan(models.Model):
         UNKNOWN_LOT = "unknown_lot", _("Unknown lot")
         VOIDED = "voided", _("Voided label")
 
+    # Written on every label view: keep it out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     scanned_at = models.DateTimeField(_("scanned at"), default=timezone.now, db_index=True)
     label = models.ForeignKey(
         Label,

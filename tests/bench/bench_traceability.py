@@ -18,6 +18,7 @@ from .support import percentiles, test_database, timed
 
 PAGE_REQUESTS = 300
 LABELS = 960  # 20 sheets of 48
+ROUNDS = 3
 EVENTS = 8
 
 
@@ -133,31 +134,35 @@ def _serve():
     return server
 
 
-def _hammer(port, paths, count):
-    """GET ``count`` requests cycling through ``paths``; returns (requests/s, samples)."""
-    samples = []
+def _get(port, path):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(
+        "GET", path, headers={"Accept-Language": "vi", "User-Agent": "Mozilla/5.0 Chrome/120"}
+    )
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"{path} answered {response.status}")
+    return len(body)
 
-    def one(path):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request(
-            "GET", path, headers={"Accept-Language": "vi", "User-Agent": "Mozilla/5.0 Chrome/120"}
-        )
-        response = connection.getresponse()
-        body = response.read()
-        connection.close()
-        if response.status != 200:
-            raise RuntimeError(f"{path} answered {response.status}")
-        return len(body)
 
-    for n in range(min(10, count)):  # warm up: renditions, caches, templates
-        one(paths[n % len(paths)])
-    total = 0.0
-    size = 0
-    for n in range(count):
-        size, seconds = timed(one, paths[n % len(paths)])
-        samples.append(seconds)
-        total += seconds
-    return count / total, samples, size
+def _hammer(port, bare_path, page_paths, count, rounds=ROUNDS):
+    """Alternate blocks of bare-view and provenance requests, so both sides see the same
+    machine load; returns the per-request durations of each side and the page size."""
+    for n in range(10):  # warm up: renditions, caches, templates
+        _get(port, page_paths[n % len(page_paths)])
+        _get(port, bare_path)
+    bare_samples, page_samples, size = [], [], 0
+    block = count // rounds
+    for round_number in range(rounds):
+        for _n in range(block):
+            bare_samples.append(timed(_get, port, bare_path)[1])
+        for n in range(block):
+            path = page_paths[(round_number * block + n) % len(page_paths)]
+            size, seconds = timed(_get, port, path)
+            page_samples.append(seconds)
+    return bare_samples, page_samples, size
 
 
 def _page_rows():
@@ -173,13 +178,14 @@ def _page_rows():
         server = _serve()
         try:
             port = server.server_address[1]
-            bare_rps, bare_samples, _ = _hammer(port, ["/bench-bare/"], PAGE_REQUESTS)
-            page_rps, page_samples, size = _hammer(port, paths, PAGE_REQUESTS)
+            bare_samples, page_samples, size = _hammer(port, "/bench-bare/", paths, PAGE_REQUESTS)
         finally:
             server.shutdown()
             server.server_close()
     p50, p95 = percentiles(page_samples)
     b50, b95 = percentiles(bare_samples)
+    page_rps = len(page_samples) / sum(page_samples)
+    bare_rps = len(bare_samples) / sum(bare_samples)
     return [
         (
             "provenance page (label URL, records a scan)",
@@ -198,33 +204,52 @@ def _page_rows():
             "provenance page ÷ bare view",
             f"{page_rps / bare_rps:.2f}",
             "ratio",
-            "wsgiref, one thread, sequential requests",
+            f"wsgiref, one thread, {ROUNDS} alternating blocks of sequential requests",
         ),
     ]
+
+
+def _bare_matrices(urls):
+    """Build each matrix and drop it, as the label drawing does."""
+    from traceability.labels import qr_matrix
+
+    for url in urls:
+        qr_matrix(url)
 
 
 def _label_rows():
     from traceability import gs1
     from traceability.digital_link import label_url
-    from traceability.labels import LabelContent, qr_matrix, render_labels
+    from traceability.labels import LabelContent, render_labels
 
     urls = [
         label_url("08939999000017", "L260315-1", gs1.new_serial(), "https://chophien.vn")
         for _ in range(LABELS)
     ]
-    contents = (LabelContent(url, "Chè Shan Tuyết cổ thụ Suối Giàng", "L260315-1") for url in urls)
-    output = io.BytesIO()
-    _, pdf_seconds = timed(render_labels, contents, "a4-30x30", output)
-    _, qr_seconds = timed(lambda: [qr_matrix(url) for url in urls])
-    pdf_rate, qr_rate = LABELS / pdf_seconds, LABELS / qr_seconds
+    # Alternate the two sides in rounds and keep each side's best round: on a shared machine
+    # both then see the same load.
+    per_round = LABELS // ROUNDS
+    pdf_best = qr_best = float("inf")
+    pdf_size = 0
+    for round_number in range(ROUNDS):
+        chunk = urls[round_number * per_round : (round_number + 1) * per_round]
+        contents = (
+            LabelContent(url, "Chè Shan Tuyết cổ thụ Suối Giàng", "L260315-1") for url in chunk
+        )
+        output = io.BytesIO()
+        _, seconds = timed(render_labels, contents, "a4-30x30", output)
+        pdf_best, pdf_size = min(pdf_best, seconds), output.tell()
+        _, seconds = timed(_bare_matrices, chunk)
+        qr_best = min(qr_best, seconds)
+    pdf_rate, qr_rate = per_round / pdf_best, per_round / qr_best
     return [
         (
             "label PDF, a4-30x30",
             f"{pdf_rate:.0f}",
             "labels/s",
-            f"{LABELS} labels, {output.tell() / 1024:.0f} KB PDF",
+            f"best of {ROUNDS} rounds of {per_round} labels, {pdf_size / 1024:.0f} KB PDF each",
         ),
-        ("bare QR matrices (qrcode)", f"{qr_rate:.0f}", "matrices/s", f"the same {LABELS} URLs"),
+        ("bare QR matrices (qrcode)", f"{qr_rate:.0f}", "matrices/s", "the same URLs, best round"),
         ("label PDF ÷ bare QR matrices", f"{pdf_rate / qr_rate:.2f}", "ratio", ""),
     ]
 

@@ -56,8 +56,13 @@ test-services: install compilemessages
 	CACHE_URL=rediscache://127.0.0.1:6379/2 \
 	$(PYTEST) $(PYTEST_ARGS)
 
+# Benchmarks on SQLite, then on PostgreSQL when SERVICES_DATABASE_URL answers.
 bench: install compilemessages
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" \
+	    "$(dir $(SERVICES_DATABASE_URL))postgres" 2>/dev/null; then \
+	  DATABASE_URL=$(SERVICES_DATABASE_URL) $(BIN)/python -m tests.bench $(BENCH_ARGS); \
+	else echo "PostgreSQL not reachable at $(SERVICES_DATABASE_URL): SQLite figures only"; fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,9 +3,11 @@
 import datetime
 import io
 
+from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page, Site
 
 from accounts import demo as accounts_demo
 from growing_areas.models import GrowingArea
@@ -106,8 +108,22 @@ GUIDE_BODY = [
 ]
 
 
-def seed(command):
+def ensure_wagtail_roots():
+    """The root page, locale and image collection Wagtail's migrations create; a database
+    flushed by transactional tests has none, and the demo must still build."""
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    return root
+
+
+def seed(command):
+    root = ensure_wagtail_roots()
     home = HomePage.objects.first()
     if home is None:
         # Wagtail's migrations leave a "Welcome" page as the default site's root.

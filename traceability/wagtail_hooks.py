@@ -3,16 +3,39 @@ print runs, labels (flagged first, with voiding) and scans."""
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .models import Batch, Label, LabelPrintRun, Scan, TraceEvent
+
+
+class ViewOnlyPolicy(ModelPermissionPolicy):
+    """Only "view", even for superusers: these rows are written by services alone (trace
+    events are append-only), so the admin offers no add, edit or delete."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        if "view" not in actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(["view"])
+
+
+for _model in (Batch, TraceEvent, LabelPrintRun, Scan):
+    register_permission_policy(_model, ViewOnlyPolicy(_model))
 
 
 class ReadOnlyViewSet(SnippetViewSet):

@@ -41,3 +41,22 @@ def test_moderator_can_browse_each_list(admin_client, run, model):
 def test_a_farmer_cannot_open_the_admin_lists(client, producer_user):
     client.force_login(producer_user)
     assert client.get("/admin/snippets/traceability/label/").status_code in {302, 403}
+
+
+def test_trace_records_cannot_be_edited_in_the_admin_even_by_a_superuser(client, batch, make_user):
+    superuser = make_user(is_superuser=True, is_staff=True)
+    client.force_login(superuser)
+    event = batch.events.get()
+    assert client.get("/admin/snippets/traceability/traceevent/").status_code == 200
+    assert (
+        client.get(f"/admin/snippets/traceability/traceevent/inspect/{event.pk}/").status_code
+        == 200
+    )
+    for url in (
+        f"/admin/snippets/traceability/traceevent/edit/{event.pk}/",
+        f"/admin/snippets/traceability/traceevent/delete/{event.pk}/",
+        "/admin/snippets/traceability/traceevent/add/",
+        f"/admin/snippets/traceability/batch/delete/{batch.pk}/",
+    ):
+        assert client.get(url).status_code in {302, 403}, url
+    assert batch.events.count() == 1

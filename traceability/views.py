@@ -264,7 +264,11 @@ def _page(request, link, product, batch, label, serial_unknown=False):
             content_type=LINKSET_TYPE,
         )
         return _cors(response)
-    target = LINK_TYPES.get(link.parameters.get("linkType", ""))
+    requested = link.parameters.get("linkType", "")
+    # gs1:pip and https://gs1.org/voc/pip name the same link type
+    target = LINK_TYPES.get(requested) or LINK_TYPES.get(
+        "gs1:" + requested.removeprefix(GS1_VOC) if requested.startswith(GS1_VOC) else ""
+    )
     if target and target != "defaultLink":
         links = _linkset(link, product, batch, events)["linkset"][0].get(GS1_VOC + target)
         if links:

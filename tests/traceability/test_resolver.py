@@ -140,8 +140,9 @@ def test_linkset_by_accept_header_and_by_link_type(client, processed, label, set
     assert not Scan.objects.exists()  # machines reading links are not buyers scanning
 
 
-def test_link_type_redirects_to_that_link(client, label):
-    response = get(client, label_path(label) + "?linkType=gs1:epcis")
+@pytest.mark.parametrize("link_type", ["gs1:epcis", "https://gs1.org/voc/epcis"])
+def test_link_type_redirects_to_that_link(client, label, link_type):
+    response = get(client, label_path(label), data={"linkType": link_type})
     assert response.status_code == 302
     assert "/epcis/events?gtin=" in response["Location"]
 

@@ -26,8 +26,6 @@ from .models import Batch, Label, LabelPrintRun, TraceAttachment, TraceEvent
 RESOLVER_METHODS = "GET, HEAD, OPTIONS"
 LINKSET_TYPE = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
-PHOTO_SPEC = "max-480x360"
-PRODUCER_PHOTO_SPEC = "fill-160x160"
 LINK_TYPES = {  # linkType values we answer, short and long forms
     "gs1:pip": "pip",
     "gs1:traceability": "traceability",
@@ -296,8 +294,6 @@ def _page(request, link, product, batch, label, serial_unknown=False):
         "events": events,
         "warnings": _warnings(batch, label, serial_unknown),
         "product_url": _product_url(product),
-        "photo_spec": PHOTO_SPEC,
-        "producer_photo_spec": PRODUCER_PHOTO_SPEC,
         "epcis_url": _epcis_url(link.gtin, batch) if batch else None,
     }
     template = "traceability/provenance.html" if batch else "traceability/product.html"
@@ -336,7 +332,7 @@ def resolve(request, rest=""):
     if link.lot is None:
         if link.serial:
             label = (
-                Label.objects.select_related("batch")
+                Label.objects.select_related("batch__product")
                 .filter(serial=link.serial, batch__product=product)
                 .first()
             )

@@ -3,11 +3,12 @@ commands call these; each runs in one transaction, so nothing is half-saved."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +32,12 @@ from .photos import clean_photo, prepare_photo, store_photo
 OCOP_WARNING_DAYS = 60
 
 Action = ListingEvent.Action
+
+
+def site_language():
+    """Messages to farmers and notes in their history are written in the site's language
+    (Vietnamese), whatever language the person acting uses."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def unique_slug(model, text, exclude_pk=None):
@@ -125,15 +132,16 @@ def register_farmer(
         consent_at=timezone.now() if onboarded_by else None,
     )
     producer.members.add(user)
-    note = ""
-    if onboarded_by:
-        note = _("Consent: %(method)s") % {"method": producer.get_consent_method_display()}
-    record(producer, Action.PRODUCER_CREATED, actor=onboarded_by or user, note=note)
-    notify_role(
-        Role.MODERATOR,
-        _("New producer to verify"),
-        _("%(name)s signed up and awaits verification.") % {"name": name},
-    )
+    with site_language():
+        note = ""
+        if onboarded_by:
+            note = _("Consent: %(method)s") % {"method": producer.get_consent_method_display()}
+        record(producer, Action.PRODUCER_CREATED, actor=onboarded_by or user, note=note)
+        notify_role(
+            Role.MODERATOR,
+            _("New producer to verify"),
+            _("%(name)s signed up and awaits verification.") % {"name": name},
+        )
     return user, producer
 
 
@@ -149,14 +157,15 @@ def review_producer(producer, moderator, target, note=""):
         else Action.PRODUCER_SUSPENDED
     )
     record(producer, action, actor=moderator, note=note)
-    if action == Action.PRODUCER_VERIFIED:
-        subject = _("Your producer profile is verified")
-        body = _("%(name)s is verified: your approved products are now on sale.")
-    else:
-        subject = _("Your producer profile is suspended")
-        body = _("%(name)s is suspended; your products are hidden. Reason: %(note)s")
-    for member in producer.members.all():
-        notify(member, subject, body % {"name": producer.name, "note": note})
+    with site_language():
+        if action == Action.PRODUCER_VERIFIED:
+            subject = _("Your producer profile is verified")
+            body = _("%(name)s is verified: your approved products are now on sale.")
+        else:
+            subject = _("Your producer profile is suspended")
+            body = _("%(name)s is suspended; your products are hidden. Reason: %(note)s")
+        for member in producer.members.all():
+            notify(member, subject, body % {"name": producer.name, "note": note})
     return producer
 
 
@@ -295,12 +304,12 @@ def submit_for_review(product, actor):
     product.transition(Product.Review.PENDING)
     product.save()
     record(product.producer, Action.SUBMITTED, actor=actor, product=product)
-    name = product.name
-    notify_role(
-        Role.MODERATOR,
-        _("A listing awaits review"),
-        _("“%(name)s” was sent for review.") % {"name": name},
-    )
+    with site_language():
+        notify_role(
+            Role.MODERATOR,
+            _("A listing awaits review"),
+            _("“%(name)s” was sent for review.") % {"name": product.name},
+        )
     return product
 
 
@@ -340,9 +349,10 @@ def review_listing(product, moderator, target, reason=""):
     product.save()
     action, subject, body = REVIEW_MESSAGES[target]
     record(product.producer, action, actor=moderator, product=product, note=reason)
-    text = str(body) % {"name": product.name, "reason": reason}
-    for member in product.producer.members.all():
-        notify(member, subject, text)
+    with site_language():
+        text = str(body) % {"name": product.name, "reason": reason}
+        for member in product.producer.members.all():
+            notify(member, str(subject), text)
     return product
 
 
@@ -386,11 +396,12 @@ def warn_expiring_ocop_certificates(today=None):
                 product=product,
                 note=until.strftime("%d/%m/%Y"),
             )
-            body = _(
-                "The OCOP certificate of “%(name)s” ends on %(date)s. Renew it and send the "
-                "new decision, or the OCOP badge disappears from your product page."
-            ) % {"name": product.name, "date": until.strftime("%d/%m/%Y")}
-            for member in product.producer.members.all():
-                notify(member, _("Your OCOP certificate ends soon"), body)
+            with site_language():
+                body = _(
+                    "The OCOP certificate of “%(name)s” ends on %(date)s. Renew it and send "
+                    "the new decision, or the OCOP badge disappears from your product page."
+                ) % {"name": product.name, "date": until.strftime("%d/%m/%Y")}
+                for member in product.producer.members.all():
+                    notify(member, _("Your OCOP certificate ends soon"), body)
             warned += 1
     return warned

@@ -192,3 +192,19 @@ def test_admin_edits_are_in_the_farmers_history(client, moderator, producer, mak
     ).exists()
     product.refresh_from_db()
     assert "htx tra co thu" in product.search_text  # found under the producer's new name
+
+
+def test_farmer_is_told_in_vietnamese_whatever_the_moderators_language(
+    client, moderator, producer, producer_user, make_product
+):
+    product = make_product(producer, name="Quế Mậu A", review_state=Product.Review.PENDING)
+    client.force_login(moderator)
+    client.cookies["django_language"] = "en"
+    client.post(
+        f"/admin/marketplace/review/product/{product.pk}/",
+        {"decision": "rejected", "reason": "Ảnh mờ"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    message = producer_user.notifications.get()
+    assert message.subject == "Sản phẩm của bạn chưa được duyệt"
+    assert "Hãy sửa lại và gửi duyệt lần nữa" in message.body

@@ -26,7 +26,8 @@ compilemessages: install
 	else echo "gettext not installed: using the committed .mo files"; fi
 
 messages: install
-	$(MANAGE) makemessages -l vi -l en --ignore=.venv --ignore=tests --ignore=var --no-obsolete
+	$(MANAGE) makemessages -l vi -l en --ignore=.venv --ignore=tests --ignore=var --no-obsolete \
+	  --no-fuzzy-matching
 	$(BIN)/python scripts/fill_english_catalog.py
 	$(MAKE) compilemessages
 
@@ -61,7 +62,7 @@ bench: install compilemessages
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" \
 	    "$(dir $(SERVICES_DATABASE_URL))postgres" 2>/dev/null; then \
-	  DATABASE_URL=$(SERVICES_DATABASE_URL) $(BIN)/python -m tests.bench $(BENCH_ARGS); \
+	  DATABASE_URL=$(dir $(SERVICES_DATABASE_URL))chophien_bench $(BIN)/python -m tests.bench $(BENCH_ARGS); \
 	else echo "PostgreSQL not reachable at $(SERVICES_DATABASE_URL): SQLite figures only"; fi
 
 lint: install

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -249,7 +250,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "growing-areas-expiry-notice": {
         "task": "growing_areas.tasks.notify_expiring_growing_areas",
-        "schedule": timedelta(days=1),
+        "schedule": crontab(hour=7, minute=0),  # every morning, Vietnam time
     },
     "growing-areas-requeue-stale-imports": {
         "task": "growing_areas.tasks.requeue_stale_imports",
@@ -347,5 +348,5 @@ MARKETPLACE_PHOTO_MAX_BYTES = env.int("MARKETPLACE_PHOTO_MAX_BYTES", default=10 
 MARKETPLACE_PHOTO_MAX_PIXELS = env.int("MARKETPLACE_PHOTO_MAX_PIXELS", default=40_000_000)
 CELERY_BEAT_SCHEDULE["marketplace-ocop-expiry-warnings"] = {
     "task": "marketplace.tasks.warn_expiring_ocop_certificates",
-    "schedule": timedelta(days=1),
+    "schedule": crontab(hour=7, minute=15),
 }

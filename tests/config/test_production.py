@@ -17,8 +17,17 @@ PRODUCTION_ENV = {
 }
 
 
+def clean_environ():
+    """This process's environment without what other tests or CI may have set for Django."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "DEBUG"}
+    }
+
+
 def run(*args, **extra_env):
-    env = {**os.environ, **PRODUCTION_ENV, **extra_env}
+    env = {**clean_environ(), **PRODUCTION_ENV, **extra_env}
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -31,7 +40,7 @@ def test_check_deploy_prints_no_warning():
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env = {k: v for k, v in clean_environ().items() if k != "SECRET_KEY"}
     env.update({k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"})
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],

@@ -99,7 +99,8 @@ def ensure_gtin(product):
 
 def find_product(gtin14):
     """The product whose stored GTIN (8 to 14 digits) is ``gtin14``, or None."""
-    forms = {gtin14, gtin14[1:], gtin14[2:], gtin14[6:]}
+    # GTIN-13, -12 and -8 are the GTIN-14 without its leading zeros, and only those.
+    forms = {gtin14[cut:] for cut in (0, 1, 2, 6) if not gtin14[:cut].strip("0")}
     return (
         Product.objects.select_related("producer", "producer__photo", "growing_area")
         .filter(gtin__in=forms)

@@ -236,3 +236,13 @@ def test_a_batch_needs_an_unexpired_area_code(tea, make_area):
             unit="kg",
         )
     assert "growing_area" in caught.value.error_dict
+
+
+def test_products_are_found_by_any_length_of_the_same_gtin(make_product):
+    thirteen = make_product(gtin="8934588012228")
+    fourteen = make_product(gtin="18934588012225")  # another trade item: indicator digit 1
+    assert services.find_product("08934588012228") == thirteen
+    assert services.find_product("18934588012225") == fourteen
+    eight = make_product(gtin="96385074")
+    assert services.find_product("00000096385074") == eight
+    assert services.find_product("10000096385071") is None

@@ -143,3 +143,26 @@ def test_a_failed_run_can_be_tried_again(farmer, batch, django_capture_on_commit
         farmer.post(f"/ban-hang/in-tem/{run.pk}/lam-lai/")
     run.refresh_from_db()
     assert run.status == "done" and run.progress == 4
+
+
+def test_a_full_run_of_10000_labels_gets_distinct_serials(batch):
+    run = services.issue_labels(batch, 10_000, "a4-30x30", build=False)
+    serials = list(run.labels.values_list("serial", flat=True))
+    assert len(serials) == len(set(serials)) == 10_000
+    assert list(run.labels.order_by("position").values_list("position", flat=True)[:3]) == [0, 1, 2]
+
+
+def test_the_sweep_builds_runs_a_killed_worker_left_behind(batch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from traceability.tasks import requeue_stale_print_runs
+
+    run = services.issue_labels(batch, 2, "a4-50x50", build=False)
+    LabelPrintRun.objects.filter(pk=run.pk).update(
+        status=LabelPrintRun.Status.BUILDING, started_at=timezone.now() - timedelta(hours=1)
+    )
+    assert requeue_stale_print_runs() == 1  # Celery runs eagerly in tests
+    run.refresh_from_db()
+    assert run.status == "done" and run.pdf

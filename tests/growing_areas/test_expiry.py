@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 def test_beat_runs_the_notice_daily():
     entry = settings.CELERY_BEAT_SCHEDULE["growing-areas-expiry-notice"]
     assert entry["task"] == notify_expiring_growing_areas.name
-    assert entry["schedule"] == timedelta(days=1)
+    schedule = entry["schedule"]
+    # once a day, at a fixed morning hour in Vietnam time, whenever beat was started
+    assert schedule.hour == {7}
+    assert len(schedule.minute) == 1
+    assert schedule.day_of_week == set(range(7))
+    assert schedule.day_of_month == set(range(1, 32))
 
 
 def test_moderators_hear_of_areas_and_certifications_expiring_within_60_days(

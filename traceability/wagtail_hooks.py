@@ -5,10 +5,13 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -153,3 +156,20 @@ class TraceabilityGroup(SnippetViewSetGroup):
 
 
 register_snippet(TraceabilityGroup)
+
+
+class FlaggedLabelsMenuItem(MenuItem):
+    """A shortcut to the labels that look copied, for those who may see labels."""
+
+    def is_shown(self, request):
+        return request.user.has_perm("traceability.view_label")
+
+
+@hooks.register("register_admin_menu_item")
+def flagged_labels_menu_item():
+    return FlaggedLabelsMenuItem(
+        _("Flagged labels"),
+        reverse("wagtailsnippets_traceability_label:list") + "?flagged=true",
+        icon_name="warning",
+        order=321,
+    )

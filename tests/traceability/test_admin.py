@@ -60,3 +60,8 @@ def test_trace_records_cannot_be_edited_in_the_admin_even_by_a_superuser(client,
     ):
         assert client.get(url).status_code in {302, 403}, url
     assert batch.events.count() == 1
+
+
+def test_the_admin_menu_leads_moderators_to_flagged_labels(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "/admin/snippets/traceability/label/?flagged=true" in page

@@ -26,8 +26,7 @@ compilemessages: install
 	else echo "gettext not installed: using the committed .mo files"; fi
 
 messages: install
-	$(MANAGE) makemessages -l vi -l en --ignore=.venv --ignore=tests --ignore=var --no-obsolete \
-	  --no-fuzzy-matching
+	$(MANAGE) makemessages -l vi -l en --ignore=.venv --ignore=tests --ignore=var --no-obsolete
 	$(BIN)/python scripts/fill_english_catalog.py
 	$(MAKE) compilemessages
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MarketplaceConfig(AppConfig):
     name = "marketplace"
     verbose_name = _("Marketplace")
+
+    def ready(self):
+        from growing_areas.signals import area_page_sections
+
+        from .receivers import area_products
+
+        area_page_sections.connect(area_products, dispatch_uid="marketplace_area_products")

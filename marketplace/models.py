@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -25,6 +25,7 @@ from places.forms import province_choices
 from places.models import Address, CommuneCodeField, ProvinceCodeField
 
 from .blocks import BodyStreamBlock, HomeStreamBlock
+from .validators import gtin_forms, has_valid_check_digit, validate_gtin
 
 
 class HomePage(Page):
@@ -288,7 +289,13 @@ class Product(models.Model):
     )
     name = models.CharField(_("product name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
-    gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
+    gtin = models.CharField(
+        _("GTIN"),
+        max_length=14,
+        blank=True,
+        validators=[validate_gtin],
+        help_text=_("The barcode number on the pack (8, 12, 13 or 14 digits), if it has one."),
+    )
     category = models.CharField(_("category"), max_length=16, choices=Category, db_index=True)
     # Empty only while a new draft has just its name: the listing form asks for it next.
     price = models.PositiveIntegerField(
@@ -348,6 +355,14 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["review_state", "-published_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gtin"],
+                condition=~models.Q(gtin=""),
+                name="unique_product_gtin",
+                violation_error_message=_("Another product already uses this GTIN."),
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -363,13 +378,33 @@ class Product(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         ocop_fields = [self.ocop_stars, self.ocop_decision_number, self.ocop_decision_date]
         if any(ocop_fields) and not all(ocop_fields):
-            raise ValidationError(
-                _("For an OCOP product give the stars, the decision number and its date.")
+            errors[NON_FIELD_ERRORS] = _(
+                "For an OCOP product give the stars, the decision number and its date."
             )
-        if self.ocop_stars and not self.ocop_level:
-            raise ValidationError({"ocop_level": _("Choose who issued the OCOP decision.")})
+        elif self.ocop_stars and not self.ocop_level:
+            errors["ocop_level"] = _("Choose who issued the OCOP decision.")
+        owner = self.gtin_owner()
+        if owner is not None:
+            errors["gtin"] = _("The product “%(name)s” already uses this GTIN.") % {
+                "name": owner.name
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    def gtin_owner(self):
+        """Another product already holding this GTIN, in any of its written forms, or None.
+        The unique constraint sees only identical digits: 0893… and 893… are one GTIN."""
+        if not self.gtin or not has_valid_check_digit(self.gtin):
+            return None
+        return (
+            Product.objects.filter(gtin__in=gtin_forms(self.gtin))
+            .exclude(pk=self.pk)
+            .only("name")
+            .first()
+        )
 
     def transition(self, target, reason=""):
         """Move to ``target`` review state or raise InvalidTransition; not saved."""

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,7 @@ from .models import (
     add_months,
 )
 from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
+from .signals import desk_sections, product_page_sections
 
 PAGE_SIZE = 24
 
@@ -122,6 +124,21 @@ def catalogue(request, page):
     )
 
 
+def page_sections(signal, request, sender, **objects):
+    """What other apps' receivers of ``signal`` add to a page, each rendered with its own
+    template (which also gets ``objects``): [{"title": …, "html": …}, …]."""
+    return [
+        {
+            "title": response["title"],
+            "html": render_to_string(
+                response["template"], {**objects, **response.get("context", {})}, request
+            ),
+        }
+        for _receiver, response in signal.send(sender=sender, request=request, **objects)
+        if response
+    ]
+
+
 def growing_area_url(area):
     try:
         return area.get_absolute_url()
@@ -147,6 +164,7 @@ def product_detail(request, page, slug):
             if product.growing_area
             else "",
             "detail_rendition": DETAIL_RENDITION,
+            "sections": page_sections(product_page_sections, request, Product, product=product),
         },
     )
 
@@ -219,6 +237,9 @@ def desk(request):
             "farmers": farmers,
             "communes": [divisions.commune(code) for code in sorted(communes)],
             "is_helper": user.has_role(Role.COMMUNITY_HELPER),
+            "sections": page_sections(desk_sections, request, Producer, producer=None)
+            if own or communes
+            else [],
         },
     )
 
@@ -244,6 +265,7 @@ def _producer_desk(request, producer):
             "products": _desk_products(producer),
             "history": _history(producer),
             "on_behalf": not producer.members.filter(pk=request.user.pk).exists(),
+            "sections": page_sections(desk_sections, request, Producer, producer=producer),
         },
     )
 

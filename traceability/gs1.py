@@ -15,7 +15,11 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.validators import gs1_check_digit, has_valid_check_digit
+from marketplace.validators import validate_gtin as validate_product_gtin
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SYNTAX_DICTIONARY_PATH = DATA_DIR / "gs1-syntax-dictionary.txt"
@@ -32,7 +36,6 @@ assert len(CSET_82) == 82 and len(CSET_39) == 39
 # Crockford's base 32: no I, L, O or U, so a serial read aloud or retyped is not misread.
 CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SERIAL_LENGTH = 12  # 12 characters x 5 bits = 60 random bits
-GTIN_LENGTHS = (8, 12, 13, 14)
 LOT_MAX_LENGTH = 20
 SERIAL_MAX_LENGTH = 20
 
@@ -56,36 +59,18 @@ def check_digit(digits: str) -> str:
     """The GS1 mod-10 check digit for ``digits`` (the number without its check digit)."""
     if not digits.isdigit() or not digits.isascii():
         raise GS1Error(_("Only digits can carry a GS1 check digit."))
-    # Weights 3, 1, 3, … from the rightmost digit, whatever the length.
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
-
-
-def has_valid_check_digit(number: str) -> bool:
-    return (
-        len(number) >= 2
-        and number.isascii()
-        and number.isdigit()
-        and check_digit(number[:-1]) == number[-1]
-    )
+    return gs1_check_digit(digits)
 
 
 def validate_gtin(value: str) -> str:
-    """Check a GTIN-8, -12, -13 or -14 and return it as a GTIN-14; raise GS1Error otherwise."""
+    """Check a GTIN-8, -12, -13 or -14 and return it as a GTIN-14; raise GS1Error otherwise.
+    The rules are the product field's (``marketplace.validators.validate_gtin``)."""
     value = (value or "").strip()
-    if not value.isascii() or not value.isdigit():
-        raise GS1Error(_("A GTIN has only digits."), "bad_character")
-    if len(value) not in GTIN_LENGTHS:
-        raise GS1Error(
-            _("A GTIN has 8, 12, 13 or 14 digits; this one has %(n)d.") % {"n": len(value)},
-            "bad_length",
-        )
-    if not has_valid_check_digit(value):
-        raise GS1Error(
-            _("The last digit of GTIN %(gtin)s should be %(digit)s: the number is mistyped.")
-            % {"gtin": value, "digit": check_digit(value[:-1])},
-            "bad_check_digit",
-        )
+    try:
+        validate_product_gtin(value)
+    except ValidationError as error:
+        message = error.message % error.params if error.params else error.message
+        raise GS1Error(message, error.code) from None
     return value.zfill(14)
 
 
@@ -104,8 +89,6 @@ def normalise_gtin(value: str) -> str:
 
 def gtin_validator(value):
     """Django field validator: a GTIN with a correct check digit."""
-    from django.core.exceptions import ValidationError
-
     try:
         validate_gtin(value)
     except GS1Error as error:
@@ -181,8 +164,6 @@ def validate_serial(value: str) -> str:
 
 def lot_validator(value):
     """Django field validator for lot codes (AI 10)."""
-    from django.core.exceptions import ValidationError
-
     try:
         validate_lot(value)
     except GS1Error as error:

@@ -17,6 +17,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.models import Producer
+
 from . import epcis, services
 from .digital_link import DigitalLinkError, parse
 from .forms import BatchForm, EventForm, PrintRunForm, VoidForm, VoidLabelForm
@@ -429,20 +431,39 @@ def _batch_for(request, pk):
     return batch
 
 
+def _acting_for(request):
+    """The producers the batch pages work for, and the one ``?producer=<slug>`` names (or
+    None): from a farmer's desk, a helper lands on that farmer's batches only."""
+    slug = request.GET.get("producer")
+    if not slug:
+        return services.producers_for(request.user), None
+    producer = get_object_or_404(Producer, slug=slug)
+    services.check_can_act_for(request.user, producer)
+    return Producer.objects.filter(pk=producer.pk), producer
+
+
+def _producer_query(producer):
+    return f"?{urlencode({'producer': producer.slug})}" if producer else ""
+
+
 @login_required
 def batch_list(request):
-    producers = services.producers_for(request.user)
+    producers, producer = _acting_for(request)
     batches = (
         Batch.objects.filter(product__producer__in=producers)
         .select_related("product", "growing_area")
         .order_by("-harvest_date", "-pk")[:100]
     )
-    return render(request, "traceability/batch_list.html", {"batches": batches})
+    return render(
+        request,
+        "traceability/batch_list.html",
+        {"batches": batches, "producer": producer, "query": _producer_query(producer)},
+    )
 
 
 @login_required
 def batch_new(request):
-    producers = services.producers_for(request.user)
+    producers, producer = _acting_for(request)
     form = BatchForm(request.POST or None, producers=producers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -464,7 +485,11 @@ def batch_new(request):
         else:
             messages.success(request, _("Batch %(lot)s recorded.") % {"lot": batch.lot})
             return redirect("traceability:batch_detail", pk=batch.pk)
-    return render(request, "traceability/batch_new.html", {"form": form})
+    return render(
+        request,
+        "traceability/batch_new.html",
+        {"form": form, "producer": producer, "query": _producer_query(producer)},
+    )
 
 
 def _add_errors(form, error):

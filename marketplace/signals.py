@@ -1,0 +1,15 @@
+"""Hooks other apps use to add to marketplace pages without being imported here (traceability
+sits below marketplace). Same shape as ``growing_areas.signals.area_page_sections``: a
+receiver returns None or a dict {"title": str, "template": str, "context": dict}, and the page
+shows one section per dict, in the order the receivers were connected."""
+
+from django.dispatch import Signal
+
+# Sent with ``product`` and ``request`` while a public product page is built (e.g. the
+# product's recent batches and their provenance pages). The template also gets ``product``.
+product_page_sections = Signal()
+
+# Sent with ``producer`` and ``request`` while the seller desk is built: ``producer`` is the
+# one the desk acts for (the farmer's own, or the one a helper acts for), or None on the
+# overview of several producers. The template also gets ``producer``.
+desk_sections = Signal()

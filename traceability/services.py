@@ -25,6 +25,7 @@ from accounts.roles import Role
 from growing_areas.models import GrowingArea
 from marketplace import services as marketplace_services
 from marketplace.models import Product
+from marketplace.validators import gtin_forms
 
 from . import epcis, gs1
 from .digital_link import label_url
@@ -99,11 +100,9 @@ def ensure_gtin(product):
 
 def find_product(gtin14):
     """The product whose stored GTIN (8 to 14 digits) is ``gtin14``, or None."""
-    # GTIN-13, -12 and -8 are the GTIN-14 without its leading zeros, and only those.
-    forms = {gtin14[cut:] for cut in (0, 1, 2, 6) if not gtin14[:cut].strip("0")}
     return (
         Product.objects.select_related("producer", "producer__photo", "growing_area")
-        .filter(gtin__in=forms)
+        .filter(gtin__in=gtin_forms(gtin14))
         .first()
     )
 

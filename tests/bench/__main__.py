@@ -19,7 +19,8 @@ def main(selected):
 
     django.setup()
     package = Path(__file__).parent
-    rows = []
+    print("| what | measured | unit | note |")
+    print("|---|---|---|---|", flush=True)
     for info in pkgutil.iter_modules([str(package)]):
         if not info.name.startswith("bench_"):
             continue
@@ -27,11 +28,8 @@ def main(selected):
             continue
         module = importlib.import_module(f"tests.bench.{info.name}")
         print(f"running {info.name} …", file=sys.stderr, flush=True)
-        rows.extend(module.run())
-    print("| what | measured | unit | note |")
-    print("|---|---|---|---|")
-    for what, measured, unit, note in rows:
-        print(f"| {what} | {measured} | {unit} | {note} |")
+        for what, measured, unit, note in module.run():  # printed as each module ends
+            print(f"| {what} | {measured} | {unit} | {note} |", flush=True)
 
 
 if __name__ == "__main__":

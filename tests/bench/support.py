@@ -18,6 +18,13 @@ def test_database():
     try:
         yield connection.vendor
     finally:
+        if connection.vendor == "postgresql":
+            # a benchmark's server thread may still hold a persistent connection
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 

@@ -422,3 +422,35 @@ class Scan(models.Model):
 
     def __str__(self):
         return f"{self.serial} · {self.scanned_at:%Y-%m-%d %H:%M}"
+
+
+class LabelVoiding(models.Model):
+    """One voiding or lifting of a label's voiding: who, when and why. Written by
+    ``services.void_label``, ``void_run`` and ``unvoid_label`` only, never changed."""
+
+    class Action(models.TextChoices):
+        VOID = "void", _("Voided")
+        UNVOID = "unvoid", _("Voiding lifted")
+
+    label = models.ForeignKey(
+        Label, verbose_name=_("label"), on_delete=models.CASCADE, related_name="voidings"
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action)
+    reason = models.CharField(_("reason"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("label voiding")
+        verbose_name_plural = _("label voidings")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.label} · {self.get_action_display()}"

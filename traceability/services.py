@@ -36,6 +36,7 @@ from .models import (
     Batch,
     Label,
     LabelPrintRun,
+    LabelVoiding,
     Scan,
     TraceAttachment,
     TraceEvent,
@@ -417,28 +418,75 @@ def stale_print_runs(now=None):
     return list(queued.values_list("pk", flat=True)) + list(stuck.values_list("pk", flat=True))
 
 
+def _void_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why.")})
+    return reason[:200]
+
+
 @transaction.atomic
 def void_label(label, reason, by=None):
-    """Void one label: its page warns every later buyer that it is not valid."""
+    """Void one label: its page warns every later buyer that it is not valid. The reason is
+    required; who, when and why are kept in the label's voiding history. A label already
+    voided is left as it is."""
+    reason = _void_reason(reason)
     label = Label.objects.select_for_update().get(pk=label.pk)
     if label.voided_at is None:
         label.voided_at = timezone.now()
-        label.void_reason = (reason or "")[:200]
+        label.void_reason = reason
         label.save(update_fields=["voided_at", "void_reason"])
+        LabelVoiding.objects.create(
+            label=label, action=LabelVoiding.Action.VOID, reason=reason, by=by, at=label.voided_at
+        )
+    return label
+
+
+@transaction.atomic
+def unvoid_label(label, reason, by):
+    """Lift the voiding of a label found genuine (a moderator only, with a reason kept in the
+    label's voiding history). Refused while the label's whole print run stays voided, since
+    its page would still warn."""
+    if not is_moderator(by):
+        raise PermissionDenied
+    reason = _void_reason(reason)
+    label = Label.objects.select_for_update().select_related("print_run").get(pk=label.pk)
+    if label.print_run is not None and label.print_run.voided_at is not None:
+        raise ValidationError(
+            _("The whole print run of this label is voided: the label cannot be restored alone.")
+        )
+    if label.voided_at is None:
+        raise ValidationError(_("This label is not voided."))
+    label.voided_at = None
+    label.void_reason = ""
+    label.save(update_fields=["voided_at", "void_reason"])
+    LabelVoiding.objects.create(
+        label=label, action=LabelVoiding.Action.UNVOID, reason=reason, by=by
+    )
     return label
 
 
 @transaction.atomic
 def void_run(run, reason, by=None):
-    """Void a whole print run (lost or stolen sheets); returns how many labels were voided."""
+    """Void a whole print run (lost or stolen sheets); returns how many labels were voided.
+    Each newly voided label gets an entry in its voiding history."""
+    reason = _void_reason(reason)
     run = LabelPrintRun.objects.select_for_update().get(pk=run.pk)
     now = timezone.now()
-    reason = (reason or "")[:200]
     if run.voided_at is None:
         run.voided_at = now
         run.void_reason = reason
         run.save(update_fields=["voided_at", "void_reason"])
-    return run.labels.filter(voided_at__isnull=True).update(voided_at=now, void_reason=reason)
+    pending = run.labels.filter(voided_at__isnull=True)
+    ids = list(pending.values_list("pk", flat=True))
+    LabelVoiding.objects.bulk_create(
+        [
+            LabelVoiding(label_id=pk, action=LabelVoiding.Action.VOID, reason=reason, by=by, at=now)
+            for pk in ids
+        ],
+        batch_size=1000,
+    )
+    return pending.update(voided_at=now, void_reason=reason)
 
 
 # --- scans ----------------------------------------------------------------------------------

@@ -1,23 +1,28 @@
 """Moderators' back office for traceability, in the Wagtail admin: batches and their steps,
-print runs, labels (flagged first, with voiding) and scans."""
+print runs, labels (flagged first; voided or restored through the services, with a reason)
+and scans."""
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.widgets import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    IndexView,
+    InspectView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
+from . import admin_views, services
 from .models import Batch, Label, LabelPrintRun, Scan, TraceEvent
 
 
@@ -37,7 +42,7 @@ class ViewOnlyPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(["view"])
 
 
-for _model in (Batch, TraceEvent, LabelPrintRun, Scan):
+for _model in (Batch, TraceEvent, LabelPrintRun, Label, Scan):
     register_permission_policy(_model, ViewOnlyPolicy(_model))
 
 
@@ -92,29 +97,40 @@ class LabelFilterSet(WagtailFilterSet):
         fields = []
 
 
-class LabelVoidForm(WagtailAdminModelForm):
-    """A moderator voids a label, or lifts the voiding of one found genuine."""
-
-    voided = forms.BooleanField(label=_("Voided"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["voided"].initial = self.instance.voided_at is not None
-
-    def save(self, commit=True):
-        if self.cleaned_data["voided"] and self.instance.voided_at is None:
-            self.instance.voided_at = timezone.now()
-        elif not self.cleaned_data["voided"]:
-            self.instance.voided_at = None
-        return super().save(commit)
+def _label_action_buttons(user, label, priority):
+    """ "Void label" or "Lift voiding", for moderators; the actions go through the services."""
+    if not services.is_moderator(user):
+        return []
+    if label.voided_at is None:
+        name, title, icon = "void", _("Void label"), "warning"
+    else:
+        name, title, icon = "unvoid", _("Lift voiding"), "undo"
+    url = reverse(f"wagtailsnippets_traceability_label:{name}", args=[label.pk])
+    return [Button(title, url=url, icon_name=icon, priority=priority)]
 
 
-class LabelViewSet(SnippetViewSet):
+class LabelIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        return [*buttons, *_label_action_buttons(self.request.user, instance, 15)]
+
+
+class LabelInspectView(InspectView):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        return [*buttons, *_label_action_buttons(self.request.user, self.object, 5)]
+
+
+class LabelViewSet(ReadOnlyViewSet):
+    """Labels are only looked at; voiding and lifting it are the two actions, each asking for
+    a reason and recorded by the services."""
+
     model = Label
     icon = "tag"
     menu_label = _("Labels")
-    inspect_view_enabled = True
-    copy_view_enabled = False
+    index_view_class = LabelIndexView
+    inspect_view_class = LabelInspectView
     list_display = [
         "serial",
         "batch",
@@ -128,14 +144,18 @@ class LabelViewSet(SnippetViewSet):
     search_fields = ["serial"]
     # Flagged labels first (on any database's NULL ordering), most recent flag on top.
     ordering = ["-is_flagged", "-flagged_at", "-pk"]
-    edit_handler = ObjectList(
-        [FieldPanel("voided"), FieldPanel("void_reason")], base_form_class=LabelVoidForm
-    )
 
     def get_queryset(self, request):
         return Label.objects.select_related("batch__product").annotate(
             is_flagged=ExpressionWrapper(Q(flagged_at__isnull=False), output_field=BooleanField())
         )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("void/<int:pk>/", admin_views.VoidLabelView.as_view(), name="void"),
+            path("unvoid/<int:pk>/", admin_views.UnvoidLabelView.as_view(), name="unvoid"),
+        ]
 
 
 class ScanViewSet(ReadOnlyViewSet):

@@ -10,7 +10,7 @@ from accounts.phone import normalize_phone
 from places import divisions
 from places.forms import AddressForm
 
-from .models import MAX_PHOTOS, MAX_PRICE_VND, Producer, Product
+from .models import MAX_PHOTOS, MAX_PRICE_VND, MAX_QUANTITY, Producer, Product
 
 
 class FarmerSignupForm(AddressForm):
@@ -193,23 +193,37 @@ class PriceField(forms.CharField):
         return price
 
 
+class QuantityField(forms.IntegerField):
+    """How many units are left: a whole number from 0 (out of stock) to MAX_QUANTITY."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_QUANTITY)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Write how many units you can sell."),
+                "invalid": _("Write the quantity as a whole number."),
+                "min_value": _("The quantity cannot be negative."),
+                "max_value": _("The quantity cannot be more than 1.000.000."),
+            },
+        )
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}))
+        super().__init__(**kwargs)
+
+
+class StockForm(forms.Form):
+    """The small form on the seller desk: the quantity left after selling elsewhere."""
+
+    quantity_available = QuantityField(label=_("Quantity available"))
+
+
 class ProductDetailsForm(forms.ModelForm):
     price = PriceField(
         label=_("Price (₫) for one unit"),
         error_messages={"required": _("Write the price in đồng.")},
     )
-    quantity_available = forms.IntegerField(
-        label=_("Quantity available"),
-        min_value=0,
-        max_value=1_000_000,
-        error_messages={
-            "required": _("Write how many units you can sell."),
-            "invalid": _("Write the quantity as a whole number."),
-            "min_value": _("The quantity cannot be negative."),
-            "max_value": _("The quantity is too large."),
-        },
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    quantity_available = QuantityField(label=_("Quantity available"))
 
     class Meta:
         model = Product

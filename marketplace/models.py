@@ -248,6 +248,7 @@ class HelperCommune(models.Model):
 
 MAX_PRICE_VND = 1_000_000_000
 MAX_PHOTOS = 5
+MAX_QUANTITY = 1_000_000
 OCOP_VALID_MONTHS = 36
 
 
@@ -475,6 +476,7 @@ class ListingEvent(models.Model):
         PRODUCER_EDITED = "producer_edited", _("Producer profile edited")
         CREATED = "created", _("Listing created")
         EDITED = "edited", _("Listing edited")
+        STOCK_UPDATED = "stock_updated", _("Quantity available updated")
         PHOTO_ADDED = "photo_added", _("Photo added")
         PHOTO_REMOVED = "photo_removed", _("Photo removed")
         SUBMITTED = "submitted", _("Sent for review")

@@ -20,6 +20,7 @@ from accounts.services import grant_role
 
 from .models import (
     MAX_PHOTOS,
+    MAX_QUANTITY,
     HelperCommune,
     InvalidTransition,
     ListingEvent,
@@ -225,6 +226,33 @@ def update_listing(product, actor, changed_fields):
     product.save()
     labels = [str(Product._meta.get_field(name).verbose_name) for name in changed_fields]
     record(product.producer, Action.EDITED, actor=actor, product=product, note=", ".join(labels))
+    return product
+
+
+@transaction.atomic
+def update_stock(product, actor, quantity):
+    """Set how many units are left for sale. Stock is not something moderators check, so the
+    listing keeps its review state (a published one stays on sale); the history records the
+    old and the new quantity."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise ValidationError(_("Write the quantity as a whole number."), code="invalid")
+    if quantity < 0:
+        raise ValidationError(_("The quantity cannot be negative."), code="min_value")
+    if quantity > MAX_QUANTITY:
+        raise ValidationError(_("The quantity cannot be more than 1.000.000."), code="max_value")
+    product = Product.objects.select_for_update().select_related("producer").get(pk=product.pk)
+    old = product.quantity_available
+    if quantity == old:
+        return product
+    product.quantity_available = quantity
+    product.save(update_fields=["quantity_available", "updated_at"])
+    record(
+        product.producer,
+        Action.STOCK_UPDATED,
+        actor=actor,
+        product=product,
+        note=f"{old} → {quantity}",
+    )
     return product
 
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("ban-hang/nong-dan/<slug:slug>/", views.producer_desk, name="producer_desk"),
     path("ban-hang/nong-dan/<slug:slug>/ho-so/", views.producer_profile, name="producer_profile"),
     path("ban-hang/nong-dan/<slug:slug>/san-pham-moi/", views.product_new, name="product_new"),
+    # before the steps' pattern, which would otherwise take "so-luong" for a step name
+    path("ban-hang/san-pham/<int:pk>/so-luong/", views.product_stock, name="product_stock"),
     path("ban-hang/san-pham/<int:pk>/<slug:step>/", views.product_step, name="product_step"),
     path(
         "ban-hang/san-pham/<int:pk>/anh/<int:photo_pk>/xoa/",

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +32,7 @@ from .forms import (
     ProductDetailsForm,
     ProductOriginForm,
     ProductPhotosForm,
+    StockForm,
 )
 from .models import (
     MAX_PHOTOS,
@@ -256,17 +257,35 @@ def producer_desk(request, slug):
     return _producer_desk(request, _producer_or_403(request, slug))
 
 
-def _producer_desk(request, producer):
+def _stock_form(product, data=None):
+    """The desk's quantity form of one product; ids are per product, as the desk lists many."""
+    return StockForm(
+        data,
+        initial={"quantity_available": product.quantity_available},
+        auto_id=f"id_stock_{product.pk}_%s",
+    )
+
+
+def _producer_desk(request, producer, stock_form=None, status=200):
+    """``stock_form`` is (product pk, bound form) when a quantity was refused: shown with its
+    error next to that product."""
+    products = list(_desk_products(producer))
+    for product in products:
+        if stock_form and stock_form[0] == product.pk:
+            product.stock_form = stock_form[1]
+        else:
+            product.stock_form = _stock_form(product)
     return render(
         request,
         "marketplace/producer_desk.html",
         {
             "producer": producer,
-            "products": _desk_products(producer),
+            "products": products,
             "history": _history(producer),
             "on_behalf": not producer.members.filter(pk=request.user.pk).exists(),
             "sections": page_sections(desk_sections, request, Producer, producer=producer),
         },
+        status=status,
     )
 
 
@@ -486,6 +505,28 @@ def product_step(request, pk, step):
     context["form"] = form
     status = 400 if request.method == "POST" else 200
     return render(request, "marketplace/listing_step.html", context, status=status)
+
+
+@login_required
+@require_POST
+def product_stock(request, pk):
+    """The quantity left, from the seller desk: the listing stays as it is (no new review)."""
+    product = _product_for(request, pk)
+    form = _stock_form(product, request.POST)
+    if form.is_valid():
+        try:
+            services.update_stock(product, request.user, form.cleaned_data["quantity_available"])
+        except ValidationError as error:
+            form.add_error("quantity_available", error)
+    if not form.is_valid():
+        return _producer_desk(request, product.producer, stock_form=(product.pk, form), status=400)
+    messages.success(
+        request,
+        _("“%(name)s”: %(quantity)s left for sale.")
+        % {"name": product.name, "quantity": form.cleaned_data["quantity_available"]},
+    )
+    url = reverse("marketplace:producer_desk", args=[product.producer.slug])
+    return redirect(f"{url}#san-pham-{product.pk}")
 
 
 @login_required

@@ -350,3 +350,8 @@ CELERY_BEAT_SCHEDULE["marketplace-ocop-expiry-warnings"] = {
     "task": "marketplace.tasks.warn_expiring_ocop_certificates",
     "schedule": crontab(hour=7, minute=15),
 }
+
+# Farmer sign-ups (/ban-hang/dang-ky/) accepted from one network address per hour, successful
+# or not, counted in the cache (CACHE_URL, shared by the web machines); beyond it: HTTP 429.
+# Many phones can share one carrier address, so keep it well above one household's needs.
+SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=10)

@@ -22,7 +22,7 @@ from growing_areas.models import GrowingArea
 from places import divisions
 from places.divisions import fold
 
-from . import services
+from . import services, throttle
 from .forms import (
     AssistedSignupForm,
     CatalogueFilterForm,
@@ -319,7 +319,18 @@ def signup(request):
     if request.user.is_authenticated and request.user.producers.exists():
         return redirect("marketplace:desk")
     form = FarmerSignupForm(request.POST or None)
-    if request.method == "POST" and not form.is_refresh() and form.is_valid():
+    # Every submission counts, accepted or not; choosing a province without JavaScript does not.
+    attempt = request.method == "POST" and not form.is_refresh()
+    if not throttle.signup_allowed(request, count=attempt):
+        response = render(
+            request,
+            "marketplace/signup_limited.html",
+            {"minutes": throttle.SIGNUP_WINDOW_SECONDS // 60},
+            status=429,
+        )
+        response["Retry-After"] = str(throttle.SIGNUP_WINDOW_SECONDS)
+        return response
+    if attempt and form.is_valid():
         data = form.cleaned_data
         user, producer = services.register_farmer(
             phone=data["phone"],

@@ -527,17 +527,6 @@ def network_hash(ip):
     return hmac.new(key, prefix.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def client_ip(request):
-    """The client's address, trusting as many proxies as AXES_IPWARE_PROXY_COUNT says."""
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def label_flags(label):
     """Why a label looks copied, in plain words, from its counters (empty when it does not)."""
     reasons = []

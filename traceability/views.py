@@ -17,6 +17,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.network import client_ip
 from marketplace.models import Producer
 
 from . import epcis, services
@@ -280,7 +281,7 @@ def _page(request, link, product, batch, label, serial_unknown=False):
             serial=link.serial,
             label=label,
             batch=batch,
-            ip=services.client_ip(request),
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     area = batch.growing_area if batch else (product.growing_area if product else None)
@@ -348,7 +349,7 @@ def resolve(request, rest=""):
                 gtin=link.gtin,
                 lot=link.lot,
                 serial=link.serial,
-                ip=services.client_ip(request),
+                ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         return _not_found(

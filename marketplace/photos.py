@@ -3,11 +3,13 @@ in the Wagtail image library."""
 
 import io
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
@@ -105,6 +107,22 @@ def store_photo(photo, title):
     image.width, image.height = photo.width, photo.height
     image.save()
     return image
+
+
+@contextmanager
+def atomic_removing_files_on_failure():
+    """``transaction.atomic()`` for a save that stores photos: yields a list, and the files of
+    the images appended to it are deleted when the block fails. The rollback removes their
+    rows but not the files on disk or in the bucket. (Only this block's own failure is seen:
+    an enclosing transaction that rolls back later does not remove them.)"""
+    stored = []
+    try:
+        with transaction.atomic():
+            yield stored
+    except BaseException:
+        for image in stored:
+            image.file.delete(save=False)
+        raise
 
 
 def make_renditions(image_ids):

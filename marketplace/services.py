@@ -28,7 +28,7 @@ from .models import (
     Product,
     ProductPhoto,
 )
-from .photos import clean_photo, prepare_photo, store_photo
+from .photos import atomic_removing_files_on_failure, clean_photo, store_photo
 
 OCOP_WARNING_DAYS = 60
 
@@ -170,19 +170,22 @@ def review_producer(producer, moderator, target, note=""):
     return producer
 
 
-@transaction.atomic
 def update_producer_profile(producer, actor, changed_fields, photo_upload=None):
-    """Save the profile a farmer or their helper edited; a new photo replaces the old one."""
-    if photo_upload is not None:
-        producer.photo = prepare_photo(photo_upload, producer.name)
-        changed_fields = [*changed_fields, "photo"]
-    if not changed_fields:
+    """Save the profile a farmer or their helper edited; a new photo replaces the old one.
+    A refused photo stores nothing; a save that fails leaves no stored photo behind."""
+    photo = clean_photo(photo_upload) if photo_upload is not None else None
+    if photo is None and not changed_fields:
         return producer
-    producer.save()
-    if "name" in changed_fields:
-        sync_search_text(producer)
-    labels = [str(Producer._meta.get_field(name).verbose_name) for name in changed_fields]
-    record(producer, Action.PRODUCER_EDITED, actor=actor, note=", ".join(labels))
+    with atomic_removing_files_on_failure() as stored:
+        if photo is not None:
+            producer.photo = store_photo(photo, producer.name)
+            stored.append(producer.photo)
+            changed_fields = [*changed_fields, "photo"]
+        producer.save()
+        if "name" in changed_fields:
+            sync_search_text(producer)
+        labels = [str(Producer._meta.get_field(name).verbose_name) for name in changed_fields]
+        record(producer, Action.PRODUCER_EDITED, actor=actor, note=", ".join(labels))
     return producer
 
 
@@ -215,17 +218,26 @@ def create_listing(producer, actor, **fields):
     return product
 
 
-@transaction.atomic
-def update_listing(product, actor, changed_fields):
-    """Save a listing the farmer (or a helper) edited; ``changed_fields`` names what changed."""
-    if not changed_fields:
+def update_listing(product, actor, changed_fields, certificate_upload=None):
+    """Save a listing the farmer (or a helper) edited; ``changed_fields`` names what changed.
+    ``certificate_upload`` is a new photo of the OCOP certificate: checked before anything is
+    saved, and its file removed again if the save fails."""
+    certificate = clean_photo(certificate_upload) if certificate_upload is not None else None
+    if certificate is None and not changed_fields:
         return product
     if product.review_state == Product.Review.PENDING:
         raise InvalidTransition(_("This listing is being reviewed; wait for the answer."))
-    _send_back_to_draft(product)
-    product.save()
-    labels = [str(Product._meta.get_field(name).verbose_name) for name in changed_fields]
-    record(product.producer, Action.EDITED, actor=actor, product=product, note=", ".join(labels))
+    with atomic_removing_files_on_failure() as stored:
+        if certificate is not None:
+            product.ocop_certificate = store_photo(certificate, f"OCOP {product.name}")
+            stored.append(product.ocop_certificate)
+            changed_fields = [*changed_fields, "ocop_certificate"]
+        _send_back_to_draft(product)
+        product.save()
+        labels = [str(Product._meta.get_field(name).verbose_name) for name in changed_fields]
+        record(
+            product.producer, Action.EDITED, actor=actor, product=product, note=", ".join(labels)
+        )
     return product
 
 
@@ -256,32 +268,37 @@ def update_stock(product, actor, quantity):
     return product
 
 
-@transaction.atomic
 def add_photos(product, uploads, actor):
-    """Store 1–5 photos for a listing, or none when one of them is refused."""
-    product = Product.objects.select_for_update().get(pk=product.pk)
-    existing = product.photos.count()
-    if existing + len(uploads) > MAX_PHOTOS:
-        raise ValidationError(
-            _("A product has at most %(max)d photos; it has %(count)d already.")
-            % {"max": MAX_PHOTOS, "count": existing},
-            code="too_many",
+    """Store 1–5 photos for a listing, or none when one of them is refused or the save fails."""
+    with atomic_removing_files_on_failure() as stored:
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        existing = product.photos.count()
+        if existing + len(uploads) > MAX_PHOTOS:
+            raise ValidationError(
+                _("A product has at most %(max)d photos; it has %(count)d already.")
+                % {"max": MAX_PHOTOS, "count": existing},
+                code="too_many",
+            )
+        # Check every photo before storing any, so a refused one leaves no stray file behind.
+        cleaned = [clean_photo(upload) for upload in uploads]
+        photos = []
+        for position, clean in enumerate(cleaned, start=existing):
+            image = store_photo(clean, product.name)
+            stored.append(image)
+            photos.append(
+                ProductPhoto.objects.create(product=product, image=image, sort_order=position)
+            )
+        _send_back_to_draft(product)
+        product.save()
+        record(
+            product.producer,
+            Action.PHOTO_ADDED,
+            actor=actor,
+            product=product,
+            note=str(len(photos)),
         )
-    # Check every photo before storing any, so a refused one leaves no stray file behind.
-    cleaned = [clean_photo(upload) for upload in uploads]
-    photos = []
-    for position, clean in enumerate(cleaned, start=existing):
-        image = store_photo(clean, product.name)
-        photos.append(
-            ProductPhoto.objects.create(product=product, image=image, sort_order=position)
-        )
-    _send_back_to_draft(product)
-    product.save()
-    record(
-        product.producer, Action.PHOTO_ADDED, actor=actor, product=product, note=str(len(photos))
-    )
-    image_ids = [photo.image_id for photo in photos]
-    transaction.on_commit(lambda: _make_renditions_later(image_ids))
+        image_ids = [photo.image_id for photo in photos]
+        transaction.on_commit(lambda: _make_renditions_later(image_ids))
     return photos
 
 

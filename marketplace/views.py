@@ -5,7 +5,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -496,19 +495,12 @@ def product_step(request, pk, step):
             form.fields["growing_area"].queryset = growing_area_choices(producer)
         if request.method == "POST" and form.is_valid():
             try:
-                with transaction.atomic():
-                    if step == "nguon-goc" and form.cleaned_data.get("certificate_photo"):
-                        from .photos import prepare_photo
-
-                        product.ocop_certificate = prepare_photo(
-                            form.cleaned_data["certificate_photo"], f"OCOP {product.name}"
-                        )
-                        form.changed_data.append("ocop_certificate")
-                    services.update_listing(
-                        product,
-                        request.user,
-                        [name for name in form.changed_data if name != "certificate_photo"],
-                    )
+                services.update_listing(
+                    product,
+                    request.user,
+                    [name for name in form.changed_data if name != "certificate_photo"],
+                    certificate_upload=form.cleaned_data.get("certificate_photo") or None,
+                )
             except ValidationError as error:
                 form.add_error("certificate_photo" if step == "nguon-goc" else None, error)
             else:

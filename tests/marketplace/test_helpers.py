@@ -137,3 +137,32 @@ def test_farmer_edits_their_profile_and_strangers_cannot(
     assert client.post(url, {"name": "Đổi", "kind": "household"}).status_code == 403
     producer.refresh_from_db()
     assert producer.name != "Đổi"
+
+
+def test_a_profile_save_that_fails_leaves_no_photo_file(
+    client, producer_user, producer, settings, monkeypatch
+):
+    from django.db import DatabaseError
+    from wagtail.images import get_image_model
+
+    from marketplace import services
+
+    from .conftest import upload
+
+    def history_fails(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(services, "record", history_fails)
+    client.force_login(producer_user)
+    client.raise_request_exception = False
+    response = client.post(
+        f"/ban-hang/nong-dan/{producer.slug}/ho-so/",
+        {"name": producer.name, "kind": "household", "story": "Chè", "new_photo": upload()},
+    )
+    assert response.status_code == 500
+    assert not get_image_model().objects.exists()
+    assert not settings.MEDIA_ROOT.exists() or not any(
+        path.is_file() for path in settings.MEDIA_ROOT.rglob("*")
+    )
+    producer.refresh_from_db()
+    assert producer.photo is None and producer.story == ""

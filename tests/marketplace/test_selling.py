@@ -392,3 +392,69 @@ def test_farmer_chooses_the_main_photo_and_strangers_cannot(
     assert list(product.photos.all()) == [third, first, second]
     product.refresh_from_db()
     assert product.review_state == Product.Review.APPROVED
+
+
+def stored_files(settings):
+    return sorted(p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(
+    "step_name, data",
+    [
+        ("nguon-goc", lambda: {"ocop_decision_number": "", "certificate_photo": upload()}),
+        ("anh", lambda: {"photos": [upload(), upload()]}),
+    ],
+)
+def test_a_save_that_fails_after_storing_a_photo_leaves_no_file(
+    client, producer_user, producer, make_product, settings, monkeypatch, step_name, data
+):
+    from django.db import DatabaseError
+
+    from marketplace import services
+
+    product = make_product(producer, photos=1, review_state=Product.Review.APPROVED)
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    files_before = stored_files(settings)
+    images_before = get_image_model().objects.count()
+
+    def history_fails(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(services, "record", history_fails)
+    client.force_login(producer_user)
+    client.raise_request_exception = False
+    response = step(client, product, step_name, data())
+    assert response.status_code == 500
+    assert stored_files(settings) == files_before
+    assert get_image_model().objects.count() == images_before
+    product.refresh_from_db()
+    assert product.ocop_certificate is None and product.photos.count() == 1
+    assert product.review_state == Product.Review.APPROVED
+
+
+def test_a_certificate_photo_sent_while_the_listing_went_to_review_leaves_no_file(
+    client, producer_user, producer, make_product, settings, monkeypatch
+):
+    """The listing was sent for review from another tab after this form was opened."""
+    from marketplace.models import InvalidTransition
+
+    product = make_product(producer, photos=1, review_state=Product.Review.DRAFT)
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    files_before = stored_files(settings)
+    images_before = get_image_model().objects.count()
+    real_save = Product.save
+
+    def sent_for_review_meanwhile(self, *args, **kwargs):
+        if self.ocop_certificate_id:
+            raise InvalidTransition("Sản phẩm đang được kiểm duyệt, hãy chờ kết quả.")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Product, "save", sent_for_review_meanwhile)
+    client.force_login(producer_user)
+    response = step(client, product, "nguon-goc", {"certificate_photo": upload()})
+    assert response.status_code == 400
+    assert "đang được kiểm duyệt" in response.content.decode()
+    assert stored_files(settings) == files_before
+    assert get_image_model().objects.count() == images_before
+    product.refresh_from_db()
+    assert product.ocop_certificate is None

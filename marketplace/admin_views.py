@@ -50,6 +50,10 @@ PRODUCER_DECISIONS = {
 class ModeratorMixin:
     permission = "marketplace.change_product"
 
+    def get_breadcrumbs_items(self):
+        # the page's own title after "Home", so the header names the page
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.page_title}]
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(self.permission):
             raise PermissionDenied

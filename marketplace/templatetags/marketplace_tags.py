@@ -1,5 +1,7 @@
 from django import template
 
+from accounts.phone import display_phone
+
 register = template.Library()
 
 
@@ -14,3 +16,9 @@ def vnd(amount):
 @register.filter
 def stars(count):
     return "★" * int(count or 0)
+
+
+@register.filter
+def phone(value):
+    """+84912345678 -> 0912 345 678."""
+    return display_phone(value) if value else ""

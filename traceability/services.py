@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,6 +106,14 @@ def find_product(gtin14):
         .filter(gtin__in=gtin_forms(gtin14))
         .first()
     )
+
+
+def latest_event_id(batch_ref="pk"):
+    """A subquery: the id of the newest event of the batch ``batch_ref`` names. Events are
+    append-only (a correction is a new event), so this id changes whenever the batch's
+    timeline does."""
+    newest = TraceEvent.objects.filter(batch=OuterRef(batch_ref)).order_by("-pk")
+    return Subquery(newest.values("pk")[:1])
 
 
 # --- batches and events ---------------------------------------------------------------------

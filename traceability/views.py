@@ -14,6 +14,8 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +31,9 @@ from .models import Batch, Label, LabelPrintRun, TraceAttachment, TraceEvent
 RESOLVER_METHODS = "GET, HEAD, OPTIONS"
 LINKSET_TYPE = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
+# How long a rendered timeline is kept. Its key changes with every new event; the bound
+# only limits how long a photo's rendition URL may outlive a replaced image file.
+TIMELINE_CACHE_SECONDS = 600
 LINK_TYPES = {  # linkType values we answer, short and long forms
     "gs1:pip": "pip",
     "gs1:traceability": "traceability",
@@ -160,7 +165,18 @@ def _not_found(request, message):
 
 
 def _load_batch(product, lot):
-    return Batch.objects.select_related("growing_area").filter(product=product, lot=lot).first()
+    return (
+        Batch.objects.select_related("growing_area")
+        .annotate(latest_event_id=services.latest_event_id())
+        .filter(product=product, lot=lot)
+        .first()
+    )
+
+
+def _timeline_key(batch):
+    """What the cached timeline fragment depends on: the batch (its creation time too, so a
+    reused id never matches), its newest event and the page's language."""
+    return f"{batch.pk}:{batch.created_at.timestamp()}:{batch.latest_event_id}:{get_language()}"
 
 
 def _load_events(batch):
@@ -197,12 +213,14 @@ def _outline_svg_points(area, width=240, height=160):
         return None
     ring = rings[0]
     xs, ys = [p[0] for p in ring], [p[1] for p in ring]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1
+    # the bounds once, not per point: an imported boundary may have thousands of vertices
+    min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
+    span = max(max_x - min_x, max_y - min_y) or 1
     scale = min(width, height) * 0.9 / span
-    left = (width - (max(xs) - min(xs)) * scale) / 2
-    top = (height - (max(ys) - min(ys)) * scale) / 2
+    left = (width - (max_x - min_x) * scale) / 2
+    top = (height - (max_y - min_y) * scale) / 2
     return " ".join(
-        f"{left + (x - min(xs)) * scale:.1f},{top + (max(ys) - y) * scale:.1f}" for x, y in ring
+        f"{left + (x - min_x) * scale:.1f},{top + (max_y - y) * scale:.1f}" for x, y in ring
     )
 
 
@@ -258,7 +276,8 @@ def _warnings(batch, label, serial_unknown):
 
 
 def _page(request, link, product, batch, label, serial_unknown=False):
-    events = _load_events(batch) if batch else []
+    # The HTML page reads the events only when its cached timeline is missing or stale.
+    events = SimpleLazyObject(lambda: _load_events(batch) if batch else [])
     if _wants_linkset(request, link):
         response = HttpResponse(
             json.dumps(_linkset(link, product, batch, events), ensure_ascii=False),
@@ -295,6 +314,8 @@ def _page(request, link, product, batch, label, serial_unknown=False):
         "area_url": _area_url(area) if area else None,
         "outline": _outline_svg_points(area) if area else None,
         "events": events,
+        "timeline_key": _timeline_key(batch) if batch else None,
+        "timeline_seconds": TIMELINE_CACHE_SECONDS,
         "warnings": _warnings(batch, label, serial_unknown),
         "product_url": _product_url(product),
         "epcis_url": _epcis_url(link.gtin, batch) if batch else None,

@@ -458,7 +458,9 @@ def unvoid_label(label, reason, by):
     if not is_moderator(by):
         raise PermissionDenied
     reason = _void_reason(reason)
-    label = Label.objects.select_for_update().select_related("print_run").get(pk=label.pk)
+    label = (
+        Label.objects.select_for_update(of=("self",)).select_related("print_run").get(pk=label.pk)
+    )
     if label.print_run is not None and label.print_run.voided_at is not None:
         raise ValidationError(
             _("The whole print run of this label is voided: the label cannot be restored alone.")

@@ -8,29 +8,12 @@ import json
 import random
 from datetime import date, timedelta
 
+from growing_areas.importing import COLUMNS
+
 from .support import test_database, timed
 
 ROWS = 10_000
-HEADER = [
-    "code",
-    "name",
-    "crop",
-    "variety",
-    "area_ha",
-    "province",
-    "commune",
-    "village",
-    "holder_name",
-    "holder_phone",
-    "households",
-    "issued_by",
-    "issued_on",
-    "valid_until",
-    "latitude",
-    "longitude",
-    "boundary_geojson",
-    "status",
-]
+HEADER = list(COLUMNS)  # the documented import columns, in their documented order
 
 
 def generated_rows(count, seed=0, name_suffix=""):

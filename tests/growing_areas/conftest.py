@@ -7,28 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from growing_areas.importing import COLUMNS
 from growing_areas.models import GrowingArea
 
-HEADER = [
-    "code",
-    "name",
-    "crop",
-    "variety",
-    "area_ha",
-    "province",
-    "commune",
-    "village",
-    "holder_name",
-    "holder_phone",
-    "households",
-    "issued_by",
-    "issued_on",
-    "valid_until",
-    "latitude",
-    "longitude",
-    "boundary_geojson",
-    "status",
-]
+HEADER = list(COLUMNS)  # the documented import columns, in their documented order
 
 
 def good_row(**overrides):

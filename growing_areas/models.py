@@ -15,7 +15,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from places import divisions
-from places.models import CommuneCodeField, ProvinceCodeField
+from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
 
 from .validators import (
     CODE_MAX_LENGTH,
@@ -45,7 +45,7 @@ class GrowingAreaQuerySet(models.QuerySet):
         return self.filter(valid_until__lt=today or local_today())
 
 
-class GrowingArea(ClusterableModel):
+class GrowingArea(PlaceCodesMixin, ClusterableModel):
     """One registered growing area and its code."""
 
     class Status(models.TextChoices):
@@ -164,14 +164,6 @@ class GrowingArea(ClusterableModel):
             raise ValidationError(errors)
 
     # --- what people see ---
-
-    @property
-    def province(self):
-        return divisions.province(self.province_code)
-
-    @property
-    def commune(self):
-        return divisions.commune(self.commune_code)
 
     @property
     def location_text(self):

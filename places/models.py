@@ -27,7 +27,19 @@ class CommuneCodeField(models.CharField):
         super().__init__(*args, **kwargs)
 
 
-class Address(models.Model):
+class PlaceCodesMixin:
+    """Names looked up from ``province_code`` and ``commune_code``, for any model with both."""
+
+    @property
+    def province(self):
+        return divisions.province(self.province_code)
+
+    @property
+    def commune(self):
+        return divisions.commune(self.commune_code)
+
+
+class Address(PlaceCodesMixin, models.Model):
     """Province and commune codes plus the village (thôn/bản) and street as typed."""
 
     province_code = ProvinceCodeField(db_index=True)
@@ -45,14 +57,6 @@ class Address(models.Model):
             raise ValidationError(
                 {"commune_code": _("This commune is not in the chosen province.")}
             )
-
-    @property
-    def province(self):
-        return divisions.province(self.province_code)
-
-    @property
-    def commune(self):
-        return divisions.commune(self.commune_code)
 
     @property
     def address_text(self):

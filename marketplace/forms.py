@@ -87,6 +87,25 @@ class FarmerSignupForm(AddressForm):
                 self.add_error("password1", error)
         return cleaned
 
+    def registration(self):
+        """The keyword arguments of services.register_farmer for this valid form."""
+        data = self.cleaned_data
+        return {
+            "phone": data["phone"],
+            "password": data["password1"],
+            **{
+                name: data[name]
+                for name in (
+                    "full_name",
+                    "producer_name",
+                    "kind",
+                    "province_code",
+                    "commune_code",
+                    "village",
+                )
+            },
+        }
+
 
 class AssistedSignupForm(FarmerSignupForm):
     """A helper signs a farmer up on their behalf: only in a commune they serve, and only with

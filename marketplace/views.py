@@ -330,17 +330,7 @@ def signup(request):
         response["Retry-After"] = str(throttle.SIGNUP_WINDOW_SECONDS)
         return response
     if attempt and form.is_valid():
-        data = form.cleaned_data
-        user, producer = services.register_farmer(
-            phone=data["phone"],
-            password=data["password1"],
-            full_name=data["full_name"],
-            producer_name=data["producer_name"],
-            kind=data["kind"],
-            province_code=data["province_code"],
-            commune_code=data["commune_code"],
-            village=data["village"],
-        )
+        user, producer = services.register_farmer(**form.registration())
         login(request, user, backend="accounts.backends.PhoneBackend")
         messages.success(
             request,
@@ -358,18 +348,10 @@ def assisted_signup(request):
         raise PermissionDenied
     form = AssistedSignupForm(request.POST or None, communes=communes)
     if request.method == "POST" and not form.is_refresh() and form.is_valid():
-        data = form.cleaned_data
         _user, producer = services.register_farmer(
-            phone=data["phone"],
-            password=data["password1"],
-            full_name=data["full_name"],
-            producer_name=data["producer_name"],
-            kind=data["kind"],
-            province_code=data["province_code"],
-            commune_code=data["commune_code"],
-            village=data["village"],
+            **form.registration(),
             onboarded_by=request.user,
-            consent_method=data["consent_method"],
+            consent_method=form.cleaned_data["consent_method"],
         )
         messages.success(
             request, _("%(name)s is signed up. Now list their products.") % {"name": producer}

@@ -8,6 +8,9 @@ PORT ?= 8000
 # Services for `make test-services` (CI's PostgreSQL and Redis by default).
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chophien
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
+# Redis database numbers for broker, results and cache (change them to run two suites at once).
+SERVICES_REDIS_DBS ?= 0 1 2
+_redis_db = $(word $(1),$(SERVICES_REDIS_DBS))
 
 .PHONY: install run worker test test-services bench lint format messages compilemessages lock clean
 
@@ -52,8 +55,9 @@ test: install compilemessages
 
 test-services: install compilemessages
 	DATABASE_URL=$(SERVICES_DATABASE_URL) \
-	CELERY_BROKER_URL=$(SERVICES_REDIS_URL)/0 CELERY_RESULT_BACKEND=$(SERVICES_REDIS_URL)/1 \
-	CACHE_URL=rediscache://127.0.0.1:6379/2 \
+	CELERY_BROKER_URL=$(SERVICES_REDIS_URL)/$(call _redis_db,1) \
+	CELERY_RESULT_BACKEND=$(SERVICES_REDIS_URL)/$(call _redis_db,2) \
+	CACHE_URL=$(subst redis://,rediscache://,$(SERVICES_REDIS_URL))/$(call _redis_db,3) \
 	$(PYTEST) $(PYTEST_ARGS)
 
 # Benchmarks on SQLite, then on PostgreSQL when SERVICES_DATABASE_URL answers.

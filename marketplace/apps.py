@@ -9,6 +9,7 @@ class MarketplaceConfig(AppConfig):
     def ready(self):
         from growing_areas.signals import area_page_sections
 
+        from . import access  # noqa: F401  (registers who may use producers and listings)
         from .receivers import area_products
 
         area_page_sections.connect(area_products, dispatch_uid="marketplace_area_products")

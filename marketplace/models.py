@@ -127,6 +127,7 @@ class Producer(Address):
         SIGNED_FORM = "signed_form", _("Signed a paper consent form")
         IN_PERSON = "in_person", _("Agreed in person, with the helper")
         PHONE_CALL = "phone_call", _("Agreed on a phone call")
+        ON_DESK = "on_desk", _("Agreed on their seller desk, when a helper asked")
 
     TRANSITIONS = {
         Verification.PENDING: {Verification.VERIFIED, Verification.SUSPENDED},
@@ -484,6 +485,9 @@ class ListingEvent(models.Model):
         REJECTED = "rejected", _("Rejected")
         UNPUBLISHED = "unpublished", _("Unpublished")
         OCOP_EXPIRY_WARNED = "ocop_expiry_warned", _("OCOP expiry warning sent")
+        CONSENT_REQUESTED = "consent_requested", _("Helper asked for consent")
+        CONSENT_GRANTED = "consent_granted", _("Consent given to the commune's helpers")
+        CONSENT_REFUSED = "consent_refused", _("Consent refused")
 
     producer = models.ForeignKey(
         Producer, verbose_name=_("for"), on_delete=models.CASCADE, related_name="events"

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -18,10 +17,11 @@ from accounts.notifications import notify, notify_role
 from accounts.roles import Role
 from accounts.services import grant_role
 
+# who may act for whom lives in access.py; these names stay importable from here
+from .access import can_act_for, is_moderator, producers_for, served_communes  # noqa: F401
 from .models import (
     MAX_PHOTOS,
     MAX_QUANTITY,
-    HelperCommune,
     InvalidTransition,
     ListingEvent,
     Producer,
@@ -56,46 +56,6 @@ def record(producer, action, actor=None, product=None, note=""):
     return ListingEvent.objects.create(
         producer=producer, product=product, actor=actor, action=action, note=note
     )
-
-
-# --- Who may act for whom -------------------------------------------------------------------
-
-
-def is_moderator(user):
-    return user.is_authenticated and (user.is_superuser or user.has_role(Role.MODERATOR))
-
-
-def served_communes(user):
-    """The commune codes a community helper serves (empty for anyone else)."""
-    if not user.is_authenticated or not user.has_role(Role.COMMUNITY_HELPER):
-        return set()
-    if not hasattr(user, "_served_communes"):
-        user._served_communes = set(
-            HelperCommune.objects.filter(helper=user).values_list("commune_code", flat=True)
-        )
-    return user._served_communes
-
-
-def producers_for(user):
-    """The producers ``user`` may act for: their own, and for a helper those of the communes
-    they serve. Moderators work in the admin, so they get every producer here too."""
-    if not user.is_authenticated:
-        return Producer.objects.none()
-    if is_moderator(user):
-        return Producer.objects.all()
-    condition = Q(members=user)
-    communes = served_communes(user)
-    if communes:
-        condition |= Q(commune_code__in=communes)
-    return Producer.objects.filter(condition).distinct()
-
-
-def can_act_for(user, producer):
-    if not user.is_authenticated:
-        return False
-    if is_moderator(user) or producer.commune_code in served_communes(user):
-        return True
-    return producer.members.filter(pk=user.pk).exists()
 
 
 # --- Producers ------------------------------------------------------------------------------
@@ -450,3 +410,72 @@ def warn_expiring_ocop_certificates(today=None):
                     notify(member, _("Your OCOP certificate ends soon"), body)
             warned += 1
     return warned
+
+
+# --- The farmer's consent to the commune's helpers -----------------------------------------
+
+CONSENT_ACTIONS = (Action.CONSENT_REQUESTED, Action.CONSENT_GRANTED, Action.CONSENT_REFUSED)
+
+
+def pending_consent_request(producer):
+    """The helper's request still awaiting the farmer's answer (a ListingEvent), or None."""
+    if producer.consent_at is not None:
+        return None
+    last = (
+        producer.events.filter(action__in=CONSENT_ACTIONS)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return last if last and last.action == Action.CONSENT_REQUESTED else None
+
+
+@transaction.atomic
+def request_consent(producer, helper):
+    """A helper of the farmer's commune asks to act for them: recorded in the history and sent
+    to the farmer, who answers on their seller desk. Refused when consent is already given or
+    a request is still waiting."""
+    producer = Producer.objects.select_for_update().get(pk=producer.pk)
+    if producer.consent_at is not None:
+        raise ValidationError(_("%(name)s has already given consent.") % {"name": producer.name})
+    if pending_consent_request(producer) is not None:
+        raise ValidationError(
+            _("%(name)s has not answered the last request yet.") % {"name": producer.name}
+        )
+    event = record(producer, Action.CONSENT_REQUESTED, actor=helper)
+    with site_language():
+        subject = str(_("A community helper asks to help you sell"))
+        body = str(
+            _(
+                "%(helper)s, community helper of your commune, asks to list and manage products "
+                "for %(name)s. Open your seller desk to agree or refuse."
+            )
+        ) % {"helper": helper.full_name or helper.phone, "name": producer.name}
+        for member in producer.members.all():
+            notify(member, subject, body)
+    return event
+
+
+@transaction.atomic
+def answer_consent(producer, farmer, grant):
+    """The farmer agrees (the commune's helpers may act for them from now on) or refuses the
+    waiting request; the answer is recorded and the helper who asked is told."""
+    producer = Producer.objects.select_for_update().get(pk=producer.pk)
+    request = pending_consent_request(producer)
+    if request is None:
+        raise ValidationError(_("No request for consent is waiting."))
+    if grant:
+        producer.consent_method = Producer.Consent.ON_DESK
+        producer.consent_at = timezone.now()
+        producer.save(update_fields=["consent_method", "consent_at", "updated_at"])
+    event = record(
+        producer, Action.CONSENT_GRANTED if grant else Action.CONSENT_REFUSED, actor=farmer
+    )
+    if request.actor is not None:
+        with site_language():
+            if grant:
+                subject = str(_("%(name)s agreed to your help")) % {"name": producer.name}
+            else:
+                subject = str(_("%(name)s refused your help")) % {"name": producer.name}
+            notify(request.actor, subject, subject)
+    return event

@@ -11,6 +11,10 @@ urlpatterns = [
     path("ban-hang/nong-dan/<slug:slug>/", views.producer_desk, name="producer_desk"),
     path("ban-hang/nong-dan/<slug:slug>/ho-so/", views.producer_profile, name="producer_profile"),
     path("ban-hang/nong-dan/<slug:slug>/san-pham-moi/", views.product_new, name="product_new"),
+    path(
+        "ban-hang/nong-dan/<slug:slug>/xin-dong-y/", views.consent_request, name="consent_request"
+    ),
+    path("ban-hang/nong-dan/<slug:slug>/dong-y/", views.consent_answer, name="consent_answer"),
     # before the steps' pattern, which would otherwise take "so-luong" for a step name
     path("ban-hang/san-pham/<int:pk>/so-luong/", views.product_stock, name="product_stock"),
     path("ban-hang/san-pham/<int:pk>/<slug:step>/", views.product_step, name="product_step"),

@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.images import get_image_model
 
+from accounts.access import get_for_actor
 from accounts.roles import Role
 from growing_areas.models import GrowingArea
 from places import divisions
 from places.divisions import fold
 
-from . import services, throttle
+from . import access, services, throttle
 from .forms import (
     AssistedSignupForm,
     CatalogueFilterForm,
@@ -38,6 +39,7 @@ from .models import (
     OCOP_VALID_MONTHS,
     CatalogPage,
     InvalidTransition,
+    ListingEvent,
     Producer,
     Product,
     ProductPhoto,
@@ -211,6 +213,16 @@ def _history(producer):
     return producer.events.select_related("actor", "product").order_by("-created_at", "-pk")[:30]
 
 
+def _last_consent_step():
+    """The producer's latest consent request or answer (a ListingEvent action), for the
+    helper's list of farmers in one query."""
+    return Subquery(
+        ListingEvent.objects.filter(producer=OuterRef("pk"), action__in=services.CONSENT_ACTIONS)
+        .order_by("-created_at", "-pk")
+        .values("action")[:1]
+    )
+
+
 def desk(request):
     """/ban-hang/: a farmer's products with their states and history; a helper's farmers.
     Visitors who are not logged in see how to start selling."""
@@ -224,7 +236,7 @@ def desk(request):
         farmers = list(
             Producer.objects.filter(commune_code__in=communes)
             .exclude(members=user)
-            .annotate(product_count=Count("products"))
+            .annotate(product_count=Count("products"), consent_step=_last_consent_step())
             .order_by("name")
         )
     if len(own) == 1 and not communes:
@@ -245,10 +257,7 @@ def desk(request):
 
 
 def _producer_or_403(request, slug):
-    producer = get_object_or_404(Producer, slug=slug)
-    if not services.can_act_for(request.user, producer):
-        raise PermissionDenied
-    return producer
+    return get_for_actor(request.user, Producer, slug=slug)
 
 
 @login_required
@@ -282,6 +291,7 @@ def _producer_desk(request, producer, stock_form=None, status=200):
             "products": products,
             "history": _history(producer),
             "on_behalf": not producer.members.filter(pk=request.user.pk).exists(),
+            "consent_request": services.pending_consent_request(producer),
             "sections": page_sections(desk_sections, request, Producer, producer=producer),
         },
         status=status,
@@ -405,10 +415,7 @@ def product_new(request, slug):
 
 
 def _product_for(request, pk):
-    product = get_object_or_404(Product.objects.select_related("producer"), pk=pk)
-    if not services.can_act_for(request.user, product.producer):
-        raise PermissionDenied
-    return product
+    return get_for_actor(request.user, Product, related=("producer",), pk=pk)
 
 
 def growing_area_choices(producer):
@@ -518,8 +525,8 @@ def product_stock(request, pk):
 @require_POST
 def photo_remove(request, pk, photo_pk):
     product = _product_for(request, pk)
-    photo = get_object_or_404(
-        ProductPhoto.objects.select_related("image"), pk=photo_pk, product=product
+    photo = get_for_actor(
+        request.user, ProductPhoto, related=("image",), pk=photo_pk, product=product
     )
     if not product.is_editable:
         raise PermissionDenied
@@ -531,8 +538,50 @@ def photo_remove(request, pk, photo_pk):
 @require_POST
 def photo_first(request, pk, photo_pk):
     product = _product_for(request, pk)
-    photo = get_object_or_404(ProductPhoto, pk=photo_pk, product=product)
+    photo = get_for_actor(request.user, ProductPhoto, pk=photo_pk, product=product)
     if not product.is_editable:
         raise PermissionDenied
     services.make_main_photo(photo, request.user)
     return redirect("marketplace:product_step", pk=product.pk, step="anh")
+
+
+# --- The farmer's consent to the commune's helpers ------------------------------------------
+
+
+@login_required
+@require_POST
+def consent_request(request, slug):
+    """A helper asks a farmer of their commune for consent to act for them."""
+    producer = get_for_actor(request.user, Producer, access.ASK_CONSENT, slug=slug)
+    try:
+        services.request_consent(producer, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is asked for consent; you can act for them once they agree.")
+            % {"name": producer.name},
+        )
+    return redirect("marketplace:desk")
+
+
+@login_required
+@require_POST
+def consent_answer(request, slug):
+    """The farmer agrees to or refuses a helper's request, on their own desk."""
+    producer = get_for_actor(request.user, Producer, access.ANSWER_CONSENT, slug=slug)
+    answer = request.POST.get("answer")
+    if answer not in ("grant", "refuse"):
+        messages.error(request, _("Choose whether you agree or refuse."))
+        return redirect("marketplace:producer_desk", slug=producer.slug)
+    try:
+        services.answer_consent(producer, request.user, grant=answer == "grant")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if answer == "grant":
+            messages.success(request, _("The commune's helpers may now act for you."))
+        else:
+            messages.success(request, _("You refused; nobody acts for you."))
+    return redirect("marketplace:producer_desk", slug=producer.slug)

@@ -10,7 +10,7 @@ class TraceabilityConfig(AppConfig):
         from growing_areas.signals import area_page_sections
         from marketplace.signals import desk_sections, product_page_sections
 
-        from . import receivers
+        from . import access, receivers  # noqa: F401  (access registers who may use batches)
 
         area_page_sections.connect(receivers.area_batches, dispatch_uid="traceability_area")
         product_page_sections.connect(

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
@@ -19,10 +19,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import get_for_actor, scoped
 from accounts.network import client_ip
 from marketplace.models import Producer
 
-from . import epcis, services
+from . import access, epcis, services
 from .digital_link import DigitalLinkError, parse
 from .forms import BatchForm, EventForm, PrintRunForm, VoidForm, VoidLabelForm
 from .gs1 import GS1Error, validate_gtin, validate_lot
@@ -446,11 +447,9 @@ def epcis_events(request):
 
 
 def _batch_for(request, pk):
-    batch = get_object_or_404(
-        Batch.objects.select_related("product__producer", "growing_area"), pk=pk
+    return get_for_actor(
+        request.user, Batch, related=("product__producer", "growing_area"), pk=pk
     )
-    services.check_can_act_for(request.user, batch.product.producer)
-    return batch
 
 
 def _acting_for(request):
@@ -458,9 +457,8 @@ def _acting_for(request):
     None): from a farmer's desk, a helper lands on that farmer's batches only."""
     slug = request.GET.get("producer")
     if not slug:
-        return services.producers_for(request.user), None
-    producer = get_object_or_404(Producer, slug=slug)
-    services.check_can_act_for(request.user, producer)
+        return access.acting_producers(request.user), None
+    producer = get_for_actor(request.user, Producer, slug=slug)
     return Producer.objects.filter(pk=producer.pk), producer
 
 
@@ -588,9 +586,7 @@ def print_run_new(request, pk):
 
 
 def _run_for(request, pk):
-    run = get_object_or_404(LabelPrintRun.objects.select_related("batch__product__producer"), pk=pk)
-    services.check_can_act_for(request.user, run.batch.product.producer)
-    return run
+    return get_for_actor(request.user, LabelPrintRun, related=("batch__product__producer",), pk=pk)
 
 
 @login_required
@@ -646,7 +642,7 @@ def label_void(request, pk):
     form = VoidLabelForm(request.POST)
     if form.is_valid():
         serial = form.cleaned_data["serial"].strip().upper()
-        label = Label.objects.filter(batch=batch, serial=serial).first()
+        label = scoped(request.user, Label).filter(batch=batch, serial=serial).first()
         if label is None:
             form.add_error("serial", _("No label of this batch has this serial."))
         else:

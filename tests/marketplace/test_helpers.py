@@ -1,6 +1,7 @@
 """Community helpers sign farmers up and act for them, only in the communes they serve."""
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from marketplace.models import HelperCommune, ListingEvent, Producer, Product
@@ -8,6 +9,9 @@ from marketplace.models import HelperCommune, ListingEvent, Producer, Product
 from .test_selling import signup_data
 
 pytestmark = pytest.mark.django_db
+
+# a farmer who agreed (here in person) that the commune's helpers act for them
+CONSENTED = {"consent_method": Producer.Consent.IN_PERSON, "consent_at": timezone.now()}
 
 
 @pytest.fixture
@@ -63,7 +67,7 @@ def test_helper_lists_a_product_for_a_farmer_and_the_farmer_sees_who(
     client, helper, make_user, make_producer
 ):
     farmer = make_user("producer", full_name="Lò Thị Mai")
-    producer = make_producer(members=[farmer], name="Hộ Lò Thị Mai")
+    producer = make_producer(members=[farmer], name="Hộ Lò Thị Mai", **CONSENTED)
     client.force_login(helper)
     assert producer.name in client.get("/ban-hang/").content.decode()
     response = client.post(

@@ -1,8 +1,9 @@
 """Farmers (and their helpers) set the quantity left from the seller desk, without a new review."""
 
 import pytest
+from django.utils import timezone
 
-from marketplace.models import HelperCommune, ListingEvent, Product
+from marketplace.models import HelperCommune, ListingEvent, Producer, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,12 @@ def test_helper_sets_the_stock_for_their_farmer_and_the_farmer_sees_who(
 ):
     HelperCommune.objects.create(helper=helper_user, commune_code="04672")
     farmer = make_user("producer", full_name="Lò Thị Mai")
-    producer = make_producer(members=[farmer], name="Hộ Lò Thị Mai")
+    producer = make_producer(
+        members=[farmer],
+        name="Hộ Lò Thị Mai",
+        consent_method=Producer.Consent.IN_PERSON,
+        consent_at=timezone.now(),
+    )
     product = make_product(producer, quantity_available=12)
     client.force_login(helper_user)
     assert "Cập nhật" in client.get(f"/ban-hang/nong-dan/{producer.slug}/").content.decode()

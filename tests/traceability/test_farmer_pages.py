@@ -3,6 +3,7 @@
 import pytest
 
 from growing_areas.models import GrowingArea
+from marketplace.models import Producer
 from traceability.models import Batch, TraceEvent
 
 from .conftest import photo_upload
@@ -53,7 +54,11 @@ def test_suspended_areas_are_not_offered(farmer, tea, make_area, moderator):
 
 
 def test_farmer_cannot_record_for_someone_elses_product(client, make_user, tea, area):
-    client.force_login(make_user("producer"))
+    stranger = make_user("producer")
+    Producer.objects.create(
+        name="Hộ khác", slug="ho-khac", province_code="15", commune_code="04672"
+    ).members.add(stranger)
+    client.force_login(stranger)
     response = client.post(
         "/ban-hang/lo-hang/moi/",
         {
@@ -65,6 +70,14 @@ def test_farmer_cannot_record_for_someone_elses_product(client, make_user, tea, 
         },
     )
     assert response.status_code == 200 and not Batch.objects.exists()
+
+
+def test_an_account_acting_for_no_producer_cannot_open_the_batch_pages(client, make_user):
+    """A buyer's account, postal staff: no batch form to fill in for anybody."""
+    for user in (make_user(), make_user("postal_staff")):
+        client.force_login(user)
+        assert client.get("/ban-hang/lo-hang/moi/").status_code == 403
+        assert client.get("/ban-hang/lo-hang/").status_code == 403
 
 
 def test_farmer_records_a_step_with_photos_and_a_correction(farmer, batch):

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from growing_areas.services import change_status
 from marketplace.models import CatalogPage, HelperCommune, Producer, Product
@@ -195,13 +196,16 @@ def test_a_farmer_finds_their_batches_from_the_seller_desk(
 
 @pytest.fixture
 def neighbour(area, producer_user):
-    """A second farmer of the same commune, with a batch of honey."""
+    """A second farmer of the same commune, who consented to the commune's helpers, with a
+    batch of honey."""
     farmer = Producer.objects.create(
         name="Hộ nuôi ong Giàng A Páo",
         slug="ho-nuoi-ong-giang-a-pao",
         province_code="15",
         commune_code="04672",
         verification=Producer.Verification.VERIFIED,
+        consent_method=Producer.Consent.IN_PERSON,
+        consent_at=timezone.now(),
     )
     honey = Product.objects.create(
         producer=farmer,
@@ -230,7 +234,7 @@ def test_a_helper_acting_for_a_farmer_lands_on_that_farmers_batches(
     client.force_login(helper_user)
 
     overview = client.get("/ban-hang/").content.decode()
-    assert 'href="/ban-hang/lo-hang/"' in overview  # every farmer they serve
+    assert 'href="/ban-hang/lo-hang/"' in overview  # every farmer who consented
 
     html = client.get(f"/ban-hang/nong-dan/{neighbour.slug}/").content.decode()
     assert batch_links(html, neighbour) == (True, True)
@@ -247,7 +251,8 @@ def test_a_helper_acting_for_a_farmer_lands_on_that_farmers_batches(
     assert "Chè Shan Tuyết Suối Giàng" not in form
 
     everything = client.get("/ban-hang/lo-hang/").content.decode()
-    assert "MO-2026-04" in everything and "L260315-1" in everything
+    # the tea cooperative signed up alone and never consented: its batch is not the helper's
+    assert "MO-2026-04" in everything and "L260315-1" not in everything
 
 
 def test_a_helper_records_a_batch_for_the_farmer_they_act_for(client, area, neighbour, helper_user):

@@ -583,5 +583,5 @@ def consent_answer(request, slug):
         if answer == "grant":
             messages.success(request, _("The commune's helpers may now act for you."))
         else:
-            messages.success(request, _("You refused; nobody acts for you."))
+            messages.success(request, _("You refused; the commune's helpers cannot act for you."))
     return redirect("marketplace:producer_desk", slug=producer.slug)

@@ -250,7 +250,8 @@ def desk(request):
             "communes": [divisions.commune(code) for code in sorted(communes)],
             "is_helper": user.has_role(Role.COMMUNITY_HELPER),
             "sections": page_sections(desk_sections, request, Producer, producer=None)
-            if own or communes
+            # a helper whose farmers have not consented has no batch pages to go to
+            if own or (communes and services.producers_for(user).exists())
             else [],
         },
     )

@@ -56,6 +56,7 @@ def test_a_helper_cannot_act_for_a_farmer_who_signed_up_alone(client, helper, al
     # listed, with the button to ask, but not as a link to act for them
     assert "Hộ Lò Thị Mai" in desk and "Xin phép làm thay" in desk
     assert f'href="/ban-hang/nong-dan/{alone.slug}/"' not in desk
+    assert 'href="/ban-hang/lo-hang/"' not in desk  # no batch pages to act on yet
 
 
 def test_a_farmer_a_helper_signed_up_with_consent_is_theirs_to_help(client, helper):

@@ -1,6 +1,7 @@
 """The growing-area code registry (mã số vùng trồng): areas, their certifications, the history
 of their status, and the import jobs that load them from the province's spreadsheets."""
 
+import contextlib
 import json
 import uuid
 from datetime import timedelta
@@ -21,11 +22,14 @@ from .validators import (
     CODE_MAX_LENGTH,
     clean_boundary,
     normalize_code,
+    normalize_holder_phone,
     validate_area_ha,
     validate_boundary,
     validate_code,
+    validate_holder_phone,
     validate_latitude,
     validate_longitude,
+    validate_plausible_year,
 )
 
 EXPIRY_WARNING_DAYS = 60
@@ -79,11 +83,19 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
     holder_type = models.CharField(
         _("holder type"), max_length=16, choices=HolderType.choices, blank=True
     )
-    holder_phone = models.CharField(_("holder's phone"), max_length=20, blank=True)
+    holder_phone = models.CharField(
+        _("holder's phone"), max_length=20, blank=True, validators=[validate_holder_phone]
+    )
     households = models.PositiveIntegerField(_("number of households"), null=True, blank=True)
     issued_by = models.CharField(_("issuing authority"), max_length=200)
-    issued_on = models.DateField(_("issue date"))
-    valid_until = models.DateField(_("expiry date"), null=True, blank=True, db_index=True)
+    issued_on = models.DateField(_("issue date"), validators=[validate_plausible_year])
+    valid_until = models.DateField(
+        _("expiry date"),
+        null=True,
+        blank=True,
+        db_index=True,
+        validators=[validate_plausible_year],
+    )
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -134,6 +146,9 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
 
     def clean_fields(self, exclude=None):
         self.code = normalize_code(self.code)  # before the pattern is checked
+        # when the number is wrong, the field's validator says why with the other errors
+        with contextlib.suppress(ValidationError):
+            self.holder_phone = normalize_holder_phone(self.holder_phone)
         super().clean_fields(exclude=exclude)
 
     def save(self, *args, **kwargs):

@@ -21,6 +21,7 @@ from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
 from .validators import (
     CODE_MAX_LENGTH,
     clean_boundary,
+    geometry_bounds,
     normalize_code,
     normalize_holder_phone,
     validate_area_ha,
@@ -119,6 +120,11 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
         validators=[validate_boundary],
         help_text=_("A GeoJSON Polygon in [longitude, latitude] order."),
     )
+    # The box around the boundary (else the point), kept for the GeoJSON feed's ?bbox= filter.
+    extent_west = models.FloatField(null=True, blank=True, editable=False)
+    extent_south = models.FloatField(null=True, blank=True, editable=False)
+    extent_east = models.FloatField(null=True, blank=True, editable=False, db_index=True)
+    extent_north = models.FloatField(null=True, blank=True, editable=False)
     export_markets = models.CharField(
         _("export markets"),
         max_length=300,
@@ -153,7 +159,25 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
 
     def save(self, *args, **kwargs):
         self.code = normalize_code(self.code)
+        self.set_extent()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"boundary", "latitude", "longitude"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *self.EXTENT_FIELDS}
         super().save(*args, **kwargs)
+
+    EXTENT_FIELDS = ("extent_west", "extent_south", "extent_east", "extent_north")
+
+    def set_extent(self):
+        """Fill the extent fields from the boundary, else the point (None without either).
+        Returns whether they changed."""
+        box = (None, None, None, None)
+        with contextlib.suppress(KeyError, IndexError, TypeError, ValueError):
+            # a boundary not yet cleaned (or not valid) has no extent until it is
+            box = geometry_bounds(self.location_geometry)
+        changed = box != tuple(getattr(self, name) for name in self.EXTENT_FIELDS)
+        for name, value in zip(self.EXTENT_FIELDS, box, strict=True):
+            setattr(self, name, value)
+        return changed
 
     def clean(self):
         super().clean()

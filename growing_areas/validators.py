@@ -224,6 +224,20 @@ def clean_boundary(value):
     return {"type": "MultiPolygon", "coordinates": [rings for rings, _shape in checked]}
 
 
+def geometry_bounds(geometry):
+    """(west, south, east, north) of a GeoJSON Point, Polygon or MultiPolygon, in degrees."""
+    coordinates = geometry["coordinates"]
+    if geometry["type"] == "Point":
+        positions = [coordinates]
+    elif geometry["type"] == "Polygon":
+        positions = [p for ring in coordinates for p in ring]
+    else:
+        positions = [p for polygon in coordinates for ring in polygon for p in ring]
+    longitudes = [float(p[0]) for p in positions]
+    latitudes = [float(p[1]) for p in positions]
+    return min(longitudes), min(latitudes), max(longitudes), max(latitudes)
+
+
 def validate_boundary(value):
     clean_boundary(value)
 

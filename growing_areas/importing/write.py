@@ -84,6 +84,7 @@ def save_rows(rows, report, columns, *, dry_run=False, user=None):
                     status=status or GrowingArea.Status.ACTIVE,
                     updated_at=now,
                 )
+                area.set_extent()  # bulk_create does not call save()
                 to_create.append(area)
                 continue
             values["holder_type"] = holder_type or area.holder_type
@@ -94,6 +95,8 @@ def save_rows(rows, report, columns, *, dry_run=False, user=None):
             ]
             for name in changed:
                 setattr(area, name, values[name])
+            if area.set_extent():
+                changed.extend(GrowingArea.EXTENT_FIELDS)
             if status and status != area.status:
                 history.append(
                     StatusChange(

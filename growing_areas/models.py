@@ -194,11 +194,11 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
             errors["longitude" if self.longitude is None else "latitude"] = _(
                 "Give both the latitude and the longitude, or neither."
             )
-        if self.boundary and "boundary" not in errors:
-            try:
+        if self.boundary:
+            # stored as the cleaned geometry; when it is not valid, the field's own validator
+            # has said why (once: not again here)
+            with contextlib.suppress(ValidationError):
                 self.boundary = clean_boundary(self.boundary)
-            except ValidationError as error:
-                errors["boundary"] = error
         if errors:
             raise ValidationError(errors)
 

@@ -168,7 +168,7 @@ class RowReader:
 
     def _judge(self):
         """The model's verdict on the values read: its fields' validators, then its rules
-        across fields (expiry after issue, both coordinates, commune in province, boundary)."""
+        across fields (expiry after issue, both coordinates, commune in province)."""
         filled = {f for column in self.columns for f in FIELDS_OF_COLUMN[column]}
         values = {name: value for name, value in self.values.items() if name in filled}
         area = GrowingArea(**values)
@@ -182,9 +182,9 @@ class RowReader:
             area.clean_fields(exclude=exclude)
         except ValidationError as error:
             self._model_errors(error)
-        for name in self.errors.keys() & {"latitude", "longitude", "boundary_geojson"}:
+        for name in self.errors.keys() & {"latitude", "longitude"}:
             # a value already refused is not judged again by the rules across fields
-            setattr(area, "boundary" if name == "boundary_geojson" else name, None)
+            setattr(area, name, None)
         try:
             area.clean()
         except ValidationError as error:

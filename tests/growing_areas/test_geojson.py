@@ -127,3 +127,33 @@ def test_a_response_never_holds_more_than_the_page_size(client, settings):
     pages = [client.get("/vung-trong.geojson", {"page": n}).json() for n in (1, 2, 3)]
     assert [p["numberReturned"] for p in pages] == [50, 50, 20]
     assert len({f["id"] for p in pages for f in p["features"]}) == 120
+
+
+def test_the_migration_gives_areas_registered_before_it_their_box(make_area):
+    import pkgutil
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import growing_areas.migrations
+
+    (name,) = [
+        m.name
+        for m in pkgutil.iter_modules(growing_areas.migrations.__path__)
+        if m.name.endswith("h5_field_rules_and_extent")
+    ]
+    migration = import_module(f"growing_areas.migrations.{name}")
+    make_area(code="B-1", boundary=square(104.60, 21.60))
+    make_area(code="P-1", latitude="21.65", longitude="104.65")
+    make_area(code="N-1")
+    GrowingArea.objects.update(
+        extent_west=None, extent_south=None, extent_east=None, extent_north=None
+    )
+    migration.fill_extents(apps, None)
+    boxes = {
+        a.code: (a.extent_west, a.extent_south, a.extent_east, a.extent_north)
+        for a in GrowingArea.objects.all()
+    }
+    assert boxes["B-1"] == pytest.approx((104.60, 21.60, 104.61, 21.61))
+    assert boxes["P-1"] == pytest.approx((104.65, 21.65, 104.65, 21.65))
+    assert boxes["N-1"] == (None, None, None, None)

@@ -341,6 +341,17 @@ GROWING_AREA_CODE_PATTERN = env.str("GROWING_AREA_CODE_PATTERN", default=r"[A-Z0
 # Limits of one import file: data rows, and size in bytes.
 GROWING_AREA_IMPORT_MAX_ROWS = env.int("GROWING_AREA_IMPORT_MAX_ROWS", default=50_000)
 GROWING_AREA_IMPORT_MAX_BYTES = env.int("GROWING_AREA_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# What an XLSX may unpack to (all its parts; its shared strings, which openpyxl keeps in
+# memory), and the longest cell of any file: a zip bomb is refused before it is read.
+GROWING_AREA_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "GROWING_AREA_IMPORT_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024
+)
+GROWING_AREA_IMPORT_MAX_SHARED_STRINGS_BYTES = env.int(
+    "GROWING_AREA_IMPORT_MAX_SHARED_STRINGS_BYTES", default=50 * 1024 * 1024
+)
+GROWING_AREA_IMPORT_MAX_CELL_CHARS = env.int("GROWING_AREA_IMPORT_MAX_CELL_CHARS", default=300_000)
+# Most features in one response of /vung-trong.geojson (the rest: ?page=2, …).
+GROWING_AREA_GEOJSON_PAGE_SIZE = env.int("GROWING_AREA_GEOJSON_PAGE_SIZE", default=500)
 
 # Marketplace (docs/marketplace.md). Limits of one uploaded product photo; photos are stored
 # re-encoded, at most 1600 px on the long side, without EXIF or GPS data.

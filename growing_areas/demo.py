@@ -193,7 +193,7 @@ SUSPENSION_REASON = (
 def seed(command):
     from accounts import demo as accounts_demo
 
-    from .services import holder_type_for
+    from .importing.rows import holder_type_for
 
     today = timezone.localdate()
     created = 0

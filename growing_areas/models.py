@@ -1,6 +1,7 @@
 """The growing-area code registry (mã số vùng trồng): areas, their certifications, the history
 of their status, and the import jobs that load them from the province's spreadsheets."""
 
+import contextlib
 import json
 import uuid
 from datetime import timedelta
@@ -20,12 +21,16 @@ from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
 from .validators import (
     CODE_MAX_LENGTH,
     clean_boundary,
+    geometry_bounds,
     normalize_code,
+    normalize_holder_phone,
     validate_area_ha,
     validate_boundary,
     validate_code,
+    validate_holder_phone,
     validate_latitude,
     validate_longitude,
+    validate_plausible_year,
 )
 
 EXPIRY_WARNING_DAYS = 60
@@ -79,11 +84,19 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
     holder_type = models.CharField(
         _("holder type"), max_length=16, choices=HolderType.choices, blank=True
     )
-    holder_phone = models.CharField(_("holder's phone"), max_length=20, blank=True)
+    holder_phone = models.CharField(
+        _("holder's phone"), max_length=20, blank=True, validators=[validate_holder_phone]
+    )
     households = models.PositiveIntegerField(_("number of households"), null=True, blank=True)
     issued_by = models.CharField(_("issuing authority"), max_length=200)
-    issued_on = models.DateField(_("issue date"))
-    valid_until = models.DateField(_("expiry date"), null=True, blank=True, db_index=True)
+    issued_on = models.DateField(_("issue date"), validators=[validate_plausible_year])
+    valid_until = models.DateField(
+        _("expiry date"),
+        null=True,
+        blank=True,
+        db_index=True,
+        validators=[validate_plausible_year],
+    )
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -107,6 +120,11 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
         validators=[validate_boundary],
         help_text=_("A GeoJSON Polygon in [longitude, latitude] order."),
     )
+    # The box around the boundary (else the point), kept for the GeoJSON feed's ?bbox= filter.
+    extent_west = models.FloatField(null=True, blank=True, editable=False)
+    extent_south = models.FloatField(null=True, blank=True, editable=False)
+    extent_east = models.FloatField(null=True, blank=True, editable=False, db_index=True)
+    extent_north = models.FloatField(null=True, blank=True, editable=False)
     export_markets = models.CharField(
         _("export markets"),
         max_length=300,
@@ -134,11 +152,32 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
 
     def clean_fields(self, exclude=None):
         self.code = normalize_code(self.code)  # before the pattern is checked
+        # when the number is wrong, the field's validator says why with the other errors
+        with contextlib.suppress(ValidationError):
+            self.holder_phone = normalize_holder_phone(self.holder_phone)
         super().clean_fields(exclude=exclude)
 
     def save(self, *args, **kwargs):
         self.code = normalize_code(self.code)
+        self.set_extent()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"boundary", "latitude", "longitude"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *self.EXTENT_FIELDS}
         super().save(*args, **kwargs)
+
+    EXTENT_FIELDS = ("extent_west", "extent_south", "extent_east", "extent_north")
+
+    def set_extent(self):
+        """Fill the extent fields from the boundary, else the point (None without either).
+        Returns whether they changed."""
+        box = (None, None, None, None)
+        with contextlib.suppress(KeyError, IndexError, TypeError, ValueError):
+            # a boundary not yet cleaned (or not valid) has no extent until it is
+            box = geometry_bounds(self.location_geometry)
+        changed = box != tuple(getattr(self, name) for name in self.EXTENT_FIELDS)
+        for name, value in zip(self.EXTENT_FIELDS, box, strict=True):
+            setattr(self, name, value)
+        return changed
 
     def clean(self):
         super().clean()
@@ -155,11 +194,11 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
             errors["longitude" if self.longitude is None else "latitude"] = _(
                 "Give both the latitude and the longitude, or neither."
             )
-        if self.boundary and "boundary" not in errors:
-            try:
+        if self.boundary:
+            # stored as the cleaned geometry; when it is not valid, the field's own validator
+            # has said why (once: not again here)
+            with contextlib.suppress(ValidationError):
                 self.boundary = clean_boundary(self.boundary)
-            except ValidationError as error:
-                errors["boundary"] = error
         if errors:
             raise ValidationError(errors)
 

@@ -1,5 +1,7 @@
 """A growing area's boundary as an SVG outline, computed on the server: no map tiles, no
-script, so it shows on a cheap phone with no internet beyond the page itself."""
+script, so it shows on a cheap phone with no internet beyond the page itself. The one drawing
+of an outline: the area page and traceability's provenance pages both use ``outline()`` and
+the template ``growing_areas/includes/outline.html``."""
 
 import math
 from dataclasses import dataclass
@@ -26,10 +28,11 @@ def _rings(geometry):
     return []
 
 
-def outline(geometry):
-    """An Outline of a GeoJSON Polygon or MultiPolygon, or None. Longitudes are scaled by the
-    cosine of the latitude so the shape is not stretched (an equirectangular projection is
-    exact enough at the size of a farm)."""
+def outline(geometry, width=WIDTH, height=HEIGHT):
+    """An Outline of a GeoJSON Polygon or MultiPolygon, or None, fitted into ``width`` x
+    ``height`` pixels: every ring of every part is a sub-path, so drawn with the even-odd
+    rule the holes stay empty. Longitudes are scaled by the cosine of the latitude so the shape
+    is not stretched (an equirectangular projection is exact enough at the size of a farm)."""
     rings = [r for r in _rings(geometry) if len(r) >= 4]
     if not rings:
         return None
@@ -41,9 +44,7 @@ def outline(geometry):
     x_scale = math.cos(math.radians((min_lat + max_lat) / 2))
     span_x = max((max_lon - min_lon) * x_scale, 1e-9)
     span_y = max(max_lat - min_lat, 1e-9)
-    scale = min((WIDTH - 2 * PADDING) / span_x, (HEIGHT - 2 * PADDING) / span_y)
-    width = round(span_x * scale + 2 * PADDING)
-    height = round(span_y * scale + 2 * PADDING)
+    scale = min((width - 2 * PADDING) / span_x, (height - 2 * PADDING) / span_y)
 
     def xy(point):
         x = PADDING + (point[0] - min_lon) * x_scale * scale
@@ -54,8 +55,8 @@ def outline(geometry):
     metres_per_degree = 111_320
     return Outline(
         path=path,
-        width=width,
-        height=height,
+        width=round(span_x * scale + 2 * PADDING),
+        height=round(span_y * scale + 2 * PADDING),
         width_m=round(span_x * metres_per_degree),
         height_m=round(span_y * metres_per_degree),
     )

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+import phonenumbers
+import shapely
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -49,9 +51,51 @@ def validate_code(value):
         )
 
 
+# The largest area the column holds (10 digits, 2 after the point).
+MAX_AREA_HA = Decimal("99999999.99")
+# A code's issue or expiry date outside these years is a typo (2204 for 2024).
+PLAUSIBLE_YEARS = (1990, 2100)
+
+
 def validate_area_ha(value):
     if value is not None and value <= 0:
         raise ValidationError(_("The area must be greater than zero hectares."), code="area")
+    if value is not None and value > MAX_AREA_HA:
+        raise ValidationError(_("The area is too large."), code="area_too_large")
+
+
+def validate_plausible_year(value):
+    if value is not None and not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]:
+        raise ValidationError(
+            _("The year %(year)d is not plausible for a growing-area code."),
+            code="implausible_year",
+            params={"year": value.year},
+        )
+
+
+def normalize_holder_phone(value):
+    """A holder's Vietnamese number (mobile or landline, as people write it) in E.164 form
+    ("0912 345 678" -> "+84912345678"); "" stays ""; anything else raises ValidationError."""
+    raw = str(value or "").strip()
+    if not raw:
+        return ""
+    digits = re.sub(r"[^\d+]", "", raw)
+    try:
+        number = phonenumbers.parse(digits, "VN")
+        valid = number.country_code == 84 and phonenumbers.is_valid_number(number)
+    except phonenumbers.NumberParseException:
+        valid = False
+    if not valid:
+        raise ValidationError(
+            _("“%(value)s” is not a Vietnamese phone number."),
+            code="invalid_phone",
+            params={"value": raw},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_holder_phone(value):
+    normalize_holder_phone(value)
 
 
 def validate_latitude(value):
@@ -84,45 +128,12 @@ def _number(value):
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _segments_cross(p1, p2, q1, q2):
-    def orient(a, b, c):
-        value = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-        return (value > 0) - (value < 0)
-
-    def on_segment(a, b, c):
-        return min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(
-            a[1], b[1]
-        )
-
-    o1, o2, o3, o4 = orient(p1, p2, q1), orient(p1, p2, q2), orient(q1, q2, p1), orient(q1, q2, p2)
-    if o1 != o2 and o3 != o4 and 0 not in (o1, o2, o3, o4):
-        return True
-    return (
-        (o1 == 0 and on_segment(p1, p2, q1))
-        or (o2 == 0 and on_segment(p1, p2, q2))
-        or (o3 == 0 and on_segment(q1, q2, p1))
-        or (o4 == 0 and on_segment(q1, q2, p2))
-    )
-
-
-def _self_intersects(ring):
-    edges = list(zip(ring, ring[1:], strict=False))
-    count = len(edges)
-    for i in range(count):
-        for j in range(i + 1, count):
-            # neighbouring edges share a point by construction (the first and last as well)
-            if j == i + 1 or (i == 0 and j == count - 1):
-                continue
-            if _segments_cross(*edges[i], *edges[j]):
-                return True
-    return False
-
-
-def _ring_area(ring):
-    return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:], strict=False)) / 2
+_WEST, _EAST = float(VIETNAM_LONGITUDE[0]), float(VIETNAM_LONGITUDE[1])
+_SOUTH, _NORTH = float(VIETNAM_LATITUDE[0]), float(VIETNAM_LATITUDE[1])
 
 
 def _check_ring(ring):
+    """The ring's positions as [[longitude, latitude], …]; its shape is checked by GEOS."""
     if not isinstance(ring, list) or len(ring) < 4:
         raise _invalid_polygon(_("a ring needs at least four positions."))
     points = []
@@ -131,35 +142,43 @@ def _check_ring(ring):
             raise _invalid_polygon(_("each position must be [longitude, latitude]."))
         if not all(_number(c) for c in position):
             raise _invalid_polygon(_("coordinates must be numbers."))
-        longitude, latitude = position[0], position[1]
-        if not (
-            VIETNAM_LONGITUDE[0] <= Decimal(str(longitude)) <= VIETNAM_LONGITUDE[1]
-            and VIETNAM_LATITUDE[0] <= Decimal(str(latitude)) <= VIETNAM_LATITUDE[1]
-        ):
+        longitude, latitude = float(position[0]), float(position[1])
+        if not (_WEST <= longitude <= _EAST and _SOUTH <= latitude <= _NORTH):
             raise _invalid_polygon(
                 _("a point lies outside Vietnam (is it [longitude, latitude]?).")
             )
-        points.append((float(longitude), float(latitude)))
+        points.append([longitude, latitude])
     if points[0] != points[-1]:
         raise _invalid_polygon(_("a ring must end at its first position."))
-    if len(set(points)) < 3 or _ring_area(points) == 0:
-        raise _invalid_polygon(_("a ring encloses no area."))
-    if _self_intersects(points):
-        raise _invalid_polygon(_("the outline crosses itself."))
-    return [[lon, lat] for lon, lat in points]
+    return points
 
 
 def _check_polygon(coordinates):
+    """The rings of one polygon, each simple and enclosing an area, the holes inside the
+    outline without crossing it. Returns (rings, shapely polygon)."""
     if not isinstance(coordinates, list) or not coordinates:
         raise _invalid_polygon(_("a polygon needs at least one ring."))
-    return [_check_ring(ring) for ring in coordinates]
+    rings = [_check_ring(ring) for ring in coordinates]
+    for ring in rings:
+        linear_ring = shapely.LinearRing(ring)
+        if shapely.Polygon(linear_ring).area == 0:
+            raise _invalid_polygon(_("a ring encloses no area."))
+        if not linear_ring.is_simple:
+            raise _invalid_polygon(_("the outline crosses itself."))
+    polygon = shapely.Polygon(rings[0], rings[1:])
+    if not polygon.is_valid:
+        # each ring is simple, so what is wrong lies between the outline and its holes
+        raise _invalid_polygon(_("a hole crosses the outline or lies outside it."))
+    return rings, polygon
 
 
 def clean_boundary(value):
     """Return the boundary as a GeoJSON Polygon or MultiPolygon geometry (a dict), or None.
 
     Accepts the geometry itself, a Feature holding one, or a FeatureCollection of exactly one
-    such Feature, as text or as already-parsed JSON."""
+    such Feature, as text or as already-parsed JSON. The shape is checked by GEOS (shapely):
+    no ring crosses itself, holes lie inside their outline, the parts of a MultiPolygon do
+    not overlap (they may touch at a point)."""
     import json
 
     if value in (None, "", {}):
@@ -180,20 +199,43 @@ def clean_boundary(value):
         raise _invalid_polygon(_("expected a JSON object."))
     kind, coordinates = value.get("type"), value.get("coordinates")
     if kind == "Polygon":
-        rings = _check_polygon(coordinates)
-        total = sum(len(r) for r in rings)
-        geometry = {"type": "Polygon", "coordinates": rings}
+        polygons = [coordinates]
     elif kind == "MultiPolygon":
         if not isinstance(coordinates, list) or not coordinates:
             raise _invalid_polygon(_("a multipolygon needs at least one polygon."))
-        polygons = [_check_polygon(p) for p in coordinates]
-        total = sum(len(r) for p in polygons for r in p)
-        geometry = {"type": "MultiPolygon", "coordinates": polygons}
+        polygons = coordinates
     else:
         raise _invalid_polygon(_("the type must be Polygon or MultiPolygon."))
+    # counted before any shape is built: a whole map pasted in is refused at once
+    total = sum(
+        len(ring)
+        for polygon in polygons
+        if isinstance(polygon, list)
+        for ring in polygon
+        if isinstance(ring, list)
+    )
     if total > BOUNDARY_MAX_POINTS:
         raise _invalid_polygon(_("the outline has too many points."))
-    return geometry
+    checked = [_check_polygon(p) for p in polygons]
+    if kind == "Polygon":
+        return {"type": "Polygon", "coordinates": checked[0][0]}
+    if len(checked) > 1 and not shapely.MultiPolygon([shape for _rings, shape in checked]).is_valid:
+        raise _invalid_polygon(_("the parts of the multipolygon overlap."))
+    return {"type": "MultiPolygon", "coordinates": [rings for rings, _shape in checked]}
+
+
+def geometry_bounds(geometry):
+    """(west, south, east, north) of a GeoJSON Point, Polygon or MultiPolygon, in degrees."""
+    coordinates = geometry["coordinates"]
+    if geometry["type"] == "Point":
+        positions = [coordinates]
+    elif geometry["type"] == "Polygon":
+        positions = [p for ring in coordinates for p in ring]
+    else:
+        positions = [p for polygon in coordinates for ring in polygon for p in ring]
+    longitudes = [float(p[0]) for p in positions]
+    latitudes = [float(p[1]) for p in positions]
+    return min(longitudes), min(latitudes), max(longitudes), max(latitudes)
 
 
 def validate_boundary(value):

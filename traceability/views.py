@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_actor, scoped
 from accounts.network import client_ip
+from growing_areas.outline import outline
 from marketplace.models import Producer
 
 from . import access, epcis, services
@@ -206,25 +207,6 @@ def _load_events(batch):
     return events
 
 
-def _outline_svg_points(area, width=240, height=160):
-    """The area's boundary as SVG polygon points in a width x height box (None without one)."""
-    boundary = area.boundary or {}
-    rings = boundary.get("coordinates") if boundary.get("type") == "Polygon" else None
-    if not rings:
-        return None
-    ring = rings[0]
-    xs, ys = [p[0] for p in ring], [p[1] for p in ring]
-    # the bounds once, not per point: an imported boundary may have thousands of vertices
-    min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
-    span = max(max_x - min_x, max_y - min_y) or 1
-    scale = min(width, height) * 0.9 / span
-    left = (width - (max_x - min_x) * scale) / 2
-    top = (height - (max_y - min_y) * scale) / 2
-    return " ".join(
-        f"{left + (x - min_x) * scale:.1f},{top + (max_y - y) * scale:.1f}" for x, y in ring
-    )
-
-
 def _warnings(batch, label, serial_unknown):
     warnings = []
     if serial_unknown:
@@ -313,7 +295,7 @@ def _page(request, link, product, batch, label, serial_unknown=False):
         "label": label,
         "area": area,
         "area_url": _area_url(area) if area else None,
-        "outline": _outline_svg_points(area) if area else None,
+        "outline": outline(area.boundary, width=240, height=160) if area else None,
         "events": events,
         "timeline_key": _timeline_key(batch) if batch else None,
         "timeline_seconds": TIMELINE_CACHE_SECONDS,

@@ -1,11 +1,15 @@
 """Growing-area import rate: a generated 10,000-row file, first as new codes, then again
 (every code updated), as CSV and as XLSX, on the database DATABASE_URL names (SQLite by
-default, PostgreSQL when it points there)."""
+default, PostgreSQL when it points there). Then the GeoJSON feed over those areas, and the
+boundary check of a 5,000-point polygon by shapely against the pure-Python check it replaced
+(kept below only for this comparison)."""
 
 import csv
 import io
 import json
+import math
 import random
+import time
 from datetime import date, timedelta
 
 from growing_areas.importing import COLUMNS
@@ -81,6 +85,105 @@ def xlsx_file(rows):
     return buffer.getvalue()
 
 
+# --- the boundary check before shapely, kept only to measure it side by side ---------------
+
+
+def _old_segments_cross(p1, p2, q1, q2):
+    def orient(a, b, c):
+        value = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+        return (value > 0) - (value < 0)
+
+    def on_segment(a, b, c):
+        return min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(
+            a[1], b[1]
+        )
+
+    o1, o2, o3, o4 = orient(p1, p2, q1), orient(p1, p2, q2), orient(q1, q2, p1), orient(q1, q2, p2)
+    if o1 != o2 and o3 != o4 and 0 not in (o1, o2, o3, o4):
+        return True
+    return (
+        (o1 == 0 and on_segment(p1, p2, q1))
+        or (o2 == 0 and on_segment(p1, p2, q2))
+        or (o3 == 0 and on_segment(q1, q2, p1))
+        or (o4 == 0 and on_segment(q1, q2, p2))
+    )
+
+
+def old_check_ring(ring):
+    """The old validator's work on one ring: every pair of edges compared (quadratic)."""
+    from decimal import Decimal
+
+    from growing_areas.validators import VIETNAM_LATITUDE, VIETNAM_LONGITUDE
+
+    points = []
+    for longitude, latitude in ring:
+        assert VIETNAM_LONGITUDE[0] <= Decimal(str(longitude)) <= VIETNAM_LONGITUDE[1]
+        assert VIETNAM_LATITUDE[0] <= Decimal(str(latitude)) <= VIETNAM_LATITUDE[1]
+        points.append((float(longitude), float(latitude)))
+    edges = list(zip(points, points[1:], strict=False))
+    count = len(edges)
+    for i in range(count):
+        for j in range(i + 1, count):
+            if j == i + 1 or (i == 0 and j == count - 1):
+                continue
+            assert not _old_segments_cross(*edges[i], *edges[j])
+
+
+def circle_boundary(points):
+    """A closed ring of ``points`` positions (the closing one included) around Suối Giàng."""
+    ring = [
+        [
+            104.65 + 0.01 * math.cos(2 * math.pi * k / (points - 1)),
+            21.63 + 0.01 * math.sin(2 * math.pi * k / (points - 1)),
+        ]
+        for k in range(points - 1)
+    ]
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
+def boundary_rows():
+    from growing_areas.validators import BOUNDARY_MAX_POINTS, clean_boundary
+
+    geometry = circle_boundary(BOUNDARY_MAX_POINTS)
+    runs = []
+    for _ in range(5):
+        _result, seconds = timed(clean_boundary, geometry)
+        runs.append(seconds)
+    new = min(runs)
+    _result, old = timed(old_check_ring, geometry["coordinates"][0])
+    return [
+        (
+            f"boundary check, {BOUNDARY_MAX_POINTS:,}-point polygon (shapely)",
+            f"{new * 1000:,.1f}",
+            "ms",
+            f"best of 5; the pure-Python check it replaced: {old:,.1f} s in the same run "
+            f"({old / new:,.0f}× slower)",
+        )
+    ]
+
+
+def geojson_rows(vendor, areas):
+    from django.test import Client
+
+    client = Client()
+    start = time.perf_counter()
+    first = client.get("/vung-trong.geojson")
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    again = client.get("/vung-trong.geojson")
+    warm = time.perf_counter() - start
+    assert first.status_code == again.status_code == 200
+    data = json.loads(first.content)
+    return [
+        (
+            f"GeoJSON feed, first page of {areas:,} areas ({data['numberReturned']} features)",
+            f"{cold * 1000:,.0f}",
+            "ms",
+            f"{vendor}; {len(first.content) / 1024:,.0f} KB; from the cache: {warm * 1000:,.1f} ms",
+        )
+    ]
+
+
 def run():
 
     from growing_areas.models import GrowingArea
@@ -119,4 +222,5 @@ def run():
                 f"{vendor}; {seconds:.1f} s; file {len(data) / 1024 / 1024:.1f} MB",
             )
         )
-    return results
+        results += geojson_rows(vendor, ROWS)
+    return results + boundary_rows()

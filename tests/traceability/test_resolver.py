@@ -65,7 +65,7 @@ def test_label_page_shows_the_provenance_and_records_a_scan(client, processed, l
         "HTX Chè Shan Tuyết Văn Chấn",
         label.batch.growing_area.code,
         "KN-2026-0315",
-        "<polygon",
+        '<path d="M',  # the growing area's outline (growing_areas.outline)
         "15/03/2026",
     ):
         assert text in page

@@ -1,6 +1,7 @@
 """Reading the province's spreadsheets (CSV or XLSX) into rows of text, with the guards that keep
-a bad file from eating the machine: size, row and column limits, empty-row runs, and files
-whose content does not match their name."""
+a bad file from eating the machine: size, row and column limits, empty-row runs, the unpacked
+size of a workbook (zip bombs) and of a cell, and files whose content does not match their
+name."""
 
 import codecs
 import csv
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from places.divisions import fold
@@ -61,6 +63,20 @@ def max_rows():
 
 def max_bytes():
     return getattr(settings, "GROWING_AREA_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
+
+def max_unpacked_bytes():
+    """Most bytes all the parts of a workbook may unpack to (the sheet's XML above all)."""
+    return getattr(settings, "GROWING_AREA_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+
+
+def max_shared_strings_bytes():
+    """Most bytes a workbook's shared-strings part may unpack to: openpyxl holds it in memory."""
+    return getattr(settings, "GROWING_AREA_IMPORT_MAX_SHARED_STRINGS_BYTES", 50 * 1024 * 1024)
+
+
+def max_cell_chars():
+    return getattr(settings, "GROWING_AREA_IMPORT_MAX_CELL_CHARS", 300_000)
 
 
 class UnreadableFile(Exception):  # noqa: N818 - it is the reason, not an error in our code
@@ -170,10 +186,20 @@ def _rows_from_header(header, rows):
     sheet = Sheet(columns=columns)
     empty_run = 0
     limit = max_rows()
+    cell_limit = max_cell_chars()
     for line, row in rows:
         values = {}
         for key, index in positions.items():
             value = row[index] if index < len(row) else None
+            if isinstance(value, str) and len(value) > cell_limit:
+                raise UnreadableFile(
+                    _(
+                        "The cell on line %(line)d, column %(column)s holds more than "
+                        "%(count)d characters. Check that column."
+                    )
+                    % {"line": line, "column": f"{key} ({columns[key]})", "count": cell_limit},
+                    line=line,
+                )
             if not _is_empty(value):
                 values[key] = value.strip() if isinstance(value, str) else value
         if not values:
@@ -227,9 +253,37 @@ def _cell(value):
     return value
 
 
+def _check_unpacked_sizes(data):
+    """Refuse a workbook whose parts unpack to more than the limits, before openpyxl opens
+    it: a 1 MB file of repeated text can unpack to gigabytes. The sizes the zip declares are
+    enough to check, because zipfile never returns more bytes than a member declares (it
+    stops there and fails on the checksum, which reads as a damaged file)."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(_("The Excel file cannot be opened: it is damaged.")) from exc
+    total, limit = 0, max_unpacked_bytes()
+    shared_limit = max_shared_strings_bytes()
+    for member in members:
+        total += member.file_size
+        too_big = total > limit
+        is_shared_strings = member.filename.lower().endswith("sharedstrings.xml")
+        if is_shared_strings and member.file_size > shared_limit:
+            too_big, limit = True, shared_limit
+        if too_big:
+            raise UnreadableFile(
+                _(
+                    "The Excel file unpacks to more than %(size)s. Split it into smaller "
+                    "files, or save it as CSV."
+                )
+                % {"size": filesizeformat(limit)}
+            )
+
+
 def _read_xlsx(data):
     from openpyxl import load_workbook
 
+    _check_unpacked_sizes(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:

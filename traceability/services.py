@@ -308,7 +308,8 @@ def record_event(
         for clean, original_name in clean_documents:
             # The uploader's file name is kept only as the title people read.
             attachment = TraceAttachment(event=event, title=str(original_name)[:200])
-            stored.append(store_document(clean, attachment.document))
+            stored.append(attachment.document)  # before saving: a failed save removes it too
+            store_document(clean, attachment.document)
             attachment.save()
     return event
 

@@ -123,7 +123,7 @@ def clean_document(upload):
     with a message for the person. A PDF must parse as a PDF with at least one page and is
     kept as it is; a JPEG, PNG or WebP picture is re-encoded like a photo (upright, no EXIF
     or GPS). Nothing is stored yet."""
-    max_bytes = _limit("DOCUMENT_MAX_BYTES", MAX_UPLOAD_BYTES)
+    max_bytes = MAX_UPLOAD_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
             _("This document is too big (%(size)s MB). Send a file of at most %(max)s MB.")

@@ -205,9 +205,13 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default=None)
     AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
     AWS_S3_FILE_OVERWRITE = False
-    media_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+    # Objects get a safe Content-Type and Content-Disposition (config/media.py's allowlist).
+    media_storage = {"BACKEND": "config.storage.MediaS3Storage"}
 else:
     media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Without a bucket, Django serves MEDIA_ROOT itself (config/media.py), in production too,
+# unless MEDIA_URL names another origin; a proxy or CDN in front should take /media/ at scale.
+SERVE_MEDIA = not AWS_STORAGE_BUCKET_NAME and MEDIA_URL.startswith("/")
 STORAGES = {
     "default": media_storage,
     "staticfiles": {

@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .health import healthz
+from .media import serve_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -20,10 +21,11 @@ urlpatterns = [
     path("", include("traceability.urls")),
 ]
 
-if settings.DEBUG or settings.TESTING:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Uploads are served with a type from an allowlist, nosniff and a sandboxing CSP.
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media")
+    )
 
 # Wagtail's page tree serves everything else; it must come last.
 urlpatterns.append(path("", include(wagtail_urls)))

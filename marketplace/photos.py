@@ -1,5 +1,8 @@
-"""Photos people upload: checked, resized and stripped of location data before they are stored
-in the Wagtail image library."""
+"""The one pipeline for files people upload. Photos (products, producers, OCOP certificates,
+trace steps) are decoded, checked, turned upright, resized and re-encoded without EXIF or GPS
+before they are stored in the Wagtail image library; documents are PDFs checked by their
+content or pictures re-encoded like photos. Everything is stored under a random name whose
+extension is the file's real type, never under the name the uploader gave it."""
 
 import io
 import warnings
@@ -10,16 +13,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
 from wagtail.images import get_image_model
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# GIF is decoded too (its first frame) so a phone's odd picture is re-encoded, never kept.
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 10 MB photo from a phone camera is well under this
 STORED_LONG_SIDE = 1600
+DOCUMENT_LONG_SIDE = 2400  # a photographed certificate must stay readable
 # The renditions the pages use: catalogue card, product page, thumbnails in the forms.
 CARD_RENDITION = "fill-320x240"
 DETAIL_RENDITION = "max-800x800"
@@ -47,10 +54,23 @@ def prepare_photo(upload, title):
     return store_photo(clean_photo(upload), title)
 
 
-def clean_photo(upload):
+@dataclass(frozen=True)
+class CleanDocument:
+    """A document checked by its content (PDF) or re-encoded (picture), ready to store."""
+
+    content: bytes
+    extension: str
+
+
+def random_name(extension):
+    """A file name that says nothing about the uploader's and ends with the real type."""
+    return f"{get_random_string(12).lower()}.{extension}"
+
+
+def clean_photo(upload, long_side=STORED_LONG_SIDE):
     """Check ``upload`` and re-encode it, or raise ValidationError with a message for the
     person. Nothing is stored yet. The result is a new encoding of the pixels only: no EXIF,
-    no GPS position, at most STORED_LONG_SIDE pixels on its long side."""
+    no GPS position, at most ``long_side`` pixels on its long side."""
     max_bytes = _limit("MARKETPLACE_PHOTO_MAX_BYTES", MAX_UPLOAD_BYTES)
     if upload.size > max_bytes:
         raise ValidationError(
@@ -87,7 +107,7 @@ def clean_photo(upload):
     picture = ImageOps.exif_transpose(source)
     has_alpha = picture.mode in ("RGBA", "LA") or "transparency" in picture.info
     picture = picture.convert("RGBA" if has_alpha else "RGB")
-    picture.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE))
+    picture.thumbnail((long_side, long_side))
     buffer = io.BytesIO()
     if has_alpha:
         picture.save(buffer, format="PNG", optimize=True)
@@ -98,10 +118,67 @@ def clean_photo(upload):
     return CleanPhoto(buffer.getvalue(), extension, *picture.size)
 
 
-def store_photo(photo, title):
-    """Save a cleaned photo in the Wagtail image library."""
-    name = f"{get_random_string(12).lower()}.{photo.extension}"
-    image = get_image_model()(title=str(title)[:255], file_size=len(photo.content))
+def clean_document(upload):
+    """Check a document (certificate, lab report) by its content, or raise ValidationError
+    with a message for the person. A PDF must parse as a PDF with at least one page and is
+    kept as it is; a JPEG, PNG or WebP picture is re-encoded like a photo (upright, no EXIF
+    or GPS). Nothing is stored yet."""
+    max_bytes = MAX_UPLOAD_BYTES
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("This document is too big (%(size)s MB). Send a file of at most %(max)s MB.")
+            % {"size": f"{upload.size / 1024 / 1024:.1f}", "max": max_bytes // (1024 * 1024)},
+            code="too_big",
+        )
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head == b"%PDF-":
+        return CleanDocument(_checked_pdf(upload.read()), "pdf")
+    try:
+        photo = clean_photo(upload, long_side=DOCUMENT_LONG_SIDE)
+    except ValidationError as exc:
+        if exc.code != "not_image":
+            raise
+        raise ValidationError(
+            _("This file is not a document we accept. Send a PDF, JPEG or PNG file."),
+            code="not_document",
+        ) from exc
+    return CleanDocument(photo.content, photo.extension)
+
+
+def _checked_pdf(content):
+    """``content`` when it opens as a PDF with at least one page, else ValidationError."""
+    not_a_pdf = ValidationError(
+        _("This file is not a PDF we can open. Send the document as a PDF, JPEG or PNG file."),
+        code="not_pdf",
+    )
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise not_a_pdf
+        if len(reader.pages) == 0:
+            raise not_a_pdf
+    except ValidationError:
+        raise
+    except Exception as exc:  # a parser of hostile input fails in many ways: all mean "not a PDF"
+        raise not_a_pdf from exc
+    return content
+
+
+def store_document(document, field_file):
+    """Save a cleaned document into ``field_file`` (a model's FileField, not yet saved) under
+    a random name; returns the FieldFile, for atomic_removing_files_on_failure."""
+    field_file.save(random_name(document.extension), ContentFile(document.content), save=False)
+    return field_file
+
+
+def store_photo(photo, title, uploaded_by=None):
+    """Save a cleaned photo in the Wagtail image library under a random name."""
+    name = random_name(photo.extension)
+    image = get_image_model()(
+        title=str(title)[:255], file_size=len(photo.content), uploaded_by_user=uploaded_by
+    )
     image.file.save(name, ContentFile(photo.content), save=False)
     # Assigning the file resets the dimension fields; we know them without reopening it.
     image.width, image.height = photo.width, photo.height
@@ -111,17 +188,18 @@ def store_photo(photo, title):
 
 @contextmanager
 def atomic_removing_files_on_failure():
-    """``transaction.atomic()`` for a save that stores photos: yields a list, and the files of
-    the images appended to it are deleted when the block fails. The rollback removes their
-    rows but not the files on disk or in the bucket. (Only this block's own failure is seen:
-    an enclosing transaction that rolls back later does not remove them.)"""
+    """``transaction.atomic()`` for a save that stores files: yields a list, and the files of
+    the images (or FieldFiles) appended to it are deleted when the block fails. The rollback
+    removes their rows but not the files on disk or in the bucket. (Only this block's own
+    failure is seen: an enclosing transaction that rolls back later does not remove them.)"""
     stored = []
     try:
         with transaction.atomic():
             yield stored
     except BaseException:
-        for image in stored:
-            image.file.delete(save=False)
+        for item in stored:
+            field_file = item if isinstance(item, FieldFile) else item.file
+            field_file.delete(save=False)
         raise
 
 

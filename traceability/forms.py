@@ -111,7 +111,7 @@ class EventForm(forms.Form):
     documents = MultipleFileField(
         label=_("Certificate or documents"),
         widget=MultipleFileInput(attrs={"accept": ".pdf,image/jpeg,image/png"}),
-        help_text=_("PDF, JPEG or PNG, up to 10 MB each."),
+        help_text=_("PDF, JPEG or PNG, up to 10 MB each, at most 5 per step."),
     )
 
     def __init__(self, *args, batch, **kwargs):

@@ -18,13 +18,18 @@ from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image as PILImage
-from wagtail.images import get_image_model
 
 from accounts.roles import Role
 from growing_areas.models import GrowingArea
 from marketplace import services as marketplace_services
 from marketplace.models import Product
+from marketplace.photos import (
+    atomic_removing_files_on_failure,
+    clean_document,
+    clean_photo,
+    store_document,
+    store_photo,
+)
 from marketplace.validators import gtin_forms
 
 from . import epcis, gs1
@@ -45,8 +50,9 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 MAX_PHOTOS_PER_EVENT = 5
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-DOCUMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
+MAX_DOCUMENTS_PER_EVENT = 5
+MAX_UPLOAD_BYTES_PER_EVENT = 30 * 1024 * 1024  # photos and documents of one step together
+MAX_DOCUMENTS_PER_BATCH = 40  # corrections append steps, so a batch is limited as a whole too
 
 
 # --- who may act ----------------------------------------------------------------------------
@@ -195,35 +201,54 @@ def record_batch(
     return batch
 
 
-def _check_photo(upload):
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("A photo is larger than 10 MB."))
+def _named(clean, upload):
+    """``clean(upload)``, its ValidationError naming the file: a step has several."""
     try:
-        with PILImage.open(upload) as image:
-            image.verify()
-    except Exception:
+        return clean(upload)
+    except ValidationError as exc:
         raise ValidationError(
-            _("“%(name)s” is not a photo we can read (JPEG, PNG or WebP).") % {"name": upload.name}
+            _("“%(name)s”: %(problem)s")
+            % {"name": str(upload.name)[:80], "problem": " ".join(exc.messages)},
+            code=exc.code,
         ) from None
-    upload.seek(0)
+
+
+def _check_photo(upload):
+    """The step photo through the site's one photo pipeline (pixel limit, upright, resized,
+    no EXIF or GPS), re-encoded and not yet stored."""
+    return _named(clean_photo, upload)
 
 
 def _check_document(upload):
-    name = upload.name.lower()
-    if not any(name.endswith(ext) for ext in DOCUMENT_EXTENSIONS):
+    """The step document checked by its content (a real PDF, or a picture re-encoded)."""
+    return _named(clean_document, upload)
+
+
+def _check_upload_limits(batch, photo_uploads, document_uploads):
+    if len(photo_uploads) > MAX_PHOTOS_PER_EVENT:
+        raise ValidationError(_("At most 5 photos per step."))
+    if len(document_uploads) > MAX_DOCUMENTS_PER_EVENT:
         raise ValidationError(
-            _("“%(name)s”: a document must be a PDF, JPEG or PNG file.") % {"name": upload.name}
+            _("At most %(max)d documents per step.") % {"max": MAX_DOCUMENTS_PER_EVENT}
         )
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("A document is larger than 10 MB."))
-    if name.endswith(".pdf"):
-        head = upload.read(5)
-        upload.seek(0)
-        if head != b"%PDF-":
-            raise ValidationError(_("“%(name)s” is not a PDF file.") % {"name": upload.name})
+    total = sum(upload.size for upload in [*photo_uploads, *document_uploads])
+    if total > MAX_UPLOAD_BYTES_PER_EVENT:
+        raise ValidationError(
+            _("The files of one step add up to %(size)s MB; send at most %(max)d MB in all.")
+            % {
+                "size": f"{total / 1024 / 1024:.1f}",
+                "max": MAX_UPLOAD_BYTES_PER_EVENT // (1024 * 1024),
+            }
+        )
+    if document_uploads:
+        kept = TraceAttachment.objects.filter(event__batch=batch).exclude(document="").count()
+        if kept + len(document_uploads) > MAX_DOCUMENTS_PER_BATCH:
+            raise ValidationError(
+                _("A batch keeps at most %(max)d documents; it has %(count)d already.")
+                % {"max": MAX_DOCUMENTS_PER_BATCH, "count": kept}
+            )
 
 
-@transaction.atomic
 def record_event(
     batch,
     *,
@@ -241,15 +266,13 @@ def record_event(
     documents=(),
 ):
     """Append a step to ``batch`` with its photos and documents. An inspection needs its
-    certificate: a number or an uploaded document."""
-    photos, documents = list(photos), list(documents)
-    if len(photos) > MAX_PHOTOS_PER_EVENT:
-        raise ValidationError(_("At most 5 photos per step."))
-    for upload in photos:
-        _check_photo(upload)
-    for upload in documents:
-        _check_document(upload)
-    if kind == TraceEvent.Kind.INSPECTION and not (certificate_number or documents):
+    certificate: a number or an uploaded document. Every file is checked before anything is
+    stored, stored re-encoded under a random name, and removed again if the save fails."""
+    photo_uploads, document_uploads = list(photos), list(documents)
+    _check_upload_limits(batch, photo_uploads, document_uploads)
+    clean_photos = [_check_photo(upload) for upload in photo_uploads]
+    clean_documents = [(_check_document(upload), upload.name) for upload in document_uploads]
+    if kind == TraceEvent.Kind.INSPECTION and not (certificate_number or document_uploads):
         raise ValidationError(
             {
                 "certificate_number": _(
@@ -259,29 +282,35 @@ def record_event(
         )
     if corrects is not None and corrects.batch_id != batch.pk:
         raise ValidationError({"corrects": _("A correction must be for the same batch.")})
-    event = TraceEvent(
-        batch=batch,
-        kind=kind,
-        occurred_at=occurred_at,
-        place=place,
-        note=note,
-        latitude=latitude,
-        longitude=longitude,
-        certificate_number=certificate_number,
-        certificate_issuer=certificate_issuer,
-        corrects=corrects,
-        recorded_by=by,
-    )
-    event.full_clean()
-    event.save()
-    image_model = get_image_model()
-    for upload in photos:
-        image = image_model(title=f"{batch.lot} · {event.get_kind_display()}", file=upload)
-        image.uploaded_by_user = by if by and by.is_authenticated else None
-        image.save()
-        TraceAttachment.objects.create(event=event, image=image, title=image.title)
-    for upload in documents:
-        TraceAttachment.objects.create(event=event, document=upload, title=upload.name[:200])
+    with atomic_removing_files_on_failure() as stored:
+        event = TraceEvent(
+            batch=batch,
+            kind=kind,
+            occurred_at=occurred_at,
+            place=place,
+            note=note,
+            latitude=latitude,
+            longitude=longitude,
+            certificate_number=certificate_number,
+            certificate_issuer=certificate_issuer,
+            corrects=corrects,
+            recorded_by=by,
+        )
+        event.full_clean()
+        event.save()
+        uploader = by if by and by.is_authenticated else None
+        for clean in clean_photos:
+            image = store_photo(
+                clean, f"{batch.lot} · {event.get_kind_display()}", uploaded_by=uploader
+            )
+            stored.append(image)
+            TraceAttachment.objects.create(event=event, image=image, title=image.title)
+        for clean, original_name in clean_documents:
+            # The uploader's file name is kept only as the title people read.
+            attachment = TraceAttachment(event=event, title=str(original_name)[:200])
+            stored.append(attachment.document)  # before saving: a failed save removes it too
+            store_document(clean, attachment.document)
+            attachment.save()
     return event
 
 

@@ -45,6 +45,19 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def site_serves_media():
+    """Django's live server answers MEDIA_URL itself with django.views.static.serve, which
+    trusts the extension; let the site's own media view (config/media.py) answer instead, so
+    the browser sees what visitors see."""
+    from django.test import testcases
+
+    original = testcases._MediaFilesHandler._should_handle
+    testcases._MediaFilesHandler._should_handle = lambda handler, path: False
+    yield
+    testcases._MediaFilesHandler._should_handle = original
+
+
 @pytest.fixture
 def phone(browser):
     """A new browser context sized like a cheap Android phone; screenshots go to artifacts/."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from pypdf import PdfWriter
 
 from growing_areas.models import GrowingArea
 from marketplace.models import Producer, Product
@@ -29,10 +30,17 @@ def photo_upload(name="buoc.jpg", color=(40, 120, 60)):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
+def pdf_bytes():
+    """A real one-page PDF, as a scanned certificate would be."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=420, height=595)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def pdf_upload(name="chung-nhan.pdf"):
-    return SimpleUploadedFile(
-        name, b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf"
-    )
+    return SimpleUploadedFile(name, pdf_bytes(), "application/pdf")
 
 
 @pytest.fixture(autouse=True)

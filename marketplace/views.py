@@ -496,7 +496,10 @@ def photo_remove(request, pk, photo_pk):
     )
     if not product.is_editable:
         raise PermissionDenied
-    services.remove_photo(photo, request.user)
+    try:
+        services.remove_photo(photo, request.user)
+    except InvalidTransition as error:  # sent for review from another tab meanwhile
+        messages.error(request, " ".join(error.messages))
     return redirect("marketplace:product_step", pk=product.pk, step="anh")
 
 
@@ -507,5 +510,8 @@ def photo_first(request, pk, photo_pk):
     photo = get_object_or_404(ProductPhoto, pk=photo_pk, product=product)
     if not product.is_editable:
         raise PermissionDenied
-    services.make_main_photo(photo, request.user)
+    try:
+        services.make_main_photo(photo, request.user)
+    except InvalidTransition as error:  # sent for review from another tab meanwhile
+        messages.error(request, " ".join(error.messages))
     return redirect("marketplace:product_step", pk=product.pk, step="anh")

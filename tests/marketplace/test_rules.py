@@ -416,3 +416,27 @@ def test_a_profile_edit_keeps_a_suspension_decided_meanwhile(producer, producer_
     producer.refresh_from_db()
     assert producer.verification == Producer.Verification.SUSPENDED
     assert producer.story == "Chúng tôi trồng chè trên núi cao."
+
+
+@pytest.mark.parametrize("action", ["xoa", "len-dau"])
+def test_a_photo_button_pressed_as_the_listing_goes_to_review_is_refused_with_a_message(
+    client, producer, producer_user, make_product, monkeypatch, action
+):
+    """The page was loaded, the other tab sent the listing for review just before this
+    request took the row lock: a message, not an error page, and the photos stay."""
+    product = make_product(producer, photos=2, review_state=Product.Review.DRAFT)
+    first, second = product.photos.all()
+    real_lock = services._lock_editable
+
+    def sent_for_review_just_before(pk):
+        Product.objects.filter(pk=pk).update(review_state=Product.Review.PENDING)
+        return real_lock(pk)
+
+    monkeypatch.setattr(services, "_lock_editable", sent_for_review_just_before)
+    client.force_login(producer_user)
+    response = client.post(
+        f"/ban-hang/san-pham/{product.pk}/anh/{second.pk}/{action}/", follow=True
+    )
+    assert response.status_code == 200
+    assert "Tin đăng này đang được duyệt; hãy chờ kết quả." in response.content.decode()
+    assert list(product.photos.all()) == [first, second]

@@ -25,6 +25,7 @@ pytestmark = [
     ),
 ]
 
+
 @pytest.fixture(autouse=True)
 def root_collection():
     """Transactional tests flush what migrations made, the photos' root collection too."""

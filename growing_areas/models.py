@@ -49,6 +49,33 @@ class GrowingAreaQuerySet(models.QuerySet):
     def expired(self, today=None):
         return self.filter(valid_until__lt=today or local_today())
 
+    def in_good_standing(self, today=None):
+        """Active and not expired (``GrowingArea.is_in_good_standing`` for many areas)."""
+        return self.filter(status=GrowingArea.Status.ACTIVE).exclude(
+            valid_until__lt=today or local_today()
+        )
+
+    def eligible_for_batch(self, product):
+        """The areas a batch of ``product`` may come from: in good standing, and either in
+        its producer's commune or the area its listing names (a moderator may link a
+        neighbouring commune's area). ``traceability.services.record_batch`` enforces it."""
+        return self.in_good_standing().filter(
+            models.Q(commune_code=product.producer.commune_code)
+            | models.Q(pk=product.growing_area_id)
+        )
+
+    def eligible_for_batches_of(self, producers):
+        """``eligible_for_batch`` for every product of ``producers`` at once (the batch form
+        lists them before the product is chosen)."""
+        return (
+            self.in_good_standing()
+            .filter(
+                models.Q(commune_code__in=producers.values("commune_code"))
+                | models.Q(products__producer__in=producers)
+            )
+            .distinct()
+        )
+
 
 class GrowingArea(PlaceCodesMixin, ClusterableModel):
     """One registered growing area and its code."""

@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -16,35 +15,13 @@ from places import divisions
 
 from . import services
 from .forms import ReviewForm
-from .models import (
-    OCOP_VALID_MONTHS,
-    InvalidTransition,
-    Producer,
-    Product,
-    ProductPhoto,
-    add_months,
-)
+from .models import InvalidTransition, Producer, Product, ProductPhoto
+from .queries import search
 
 THUMB = "fill-160x120"
 
-PRODUCT_DECISIONS = {
-    Product.Review.PENDING: [
-        (Product.Review.APPROVED, gettext_lazy("Approve and publish")),
-        (Product.Review.REJECTED, gettext_lazy("Reject")),
-    ],
-    Product.Review.APPROVED: [(Product.Review.UNPUBLISHED, gettext_lazy("Unpublish"))],
-    Product.Review.UNPUBLISHED: [(Product.Review.APPROVED, gettext_lazy("Publish again"))],
-}
-PRODUCER_DECISIONS = {
-    Producer.Verification.PENDING: [
-        (Producer.Verification.VERIFIED, gettext_lazy("Verify")),
-        (Producer.Verification.SUSPENDED, gettext_lazy("Suspend")),
-    ],
-    Producer.Verification.VERIFIED: [(Producer.Verification.SUSPENDED, gettext_lazy("Suspend"))],
-    Producer.Verification.SUSPENDED: [
-        (Producer.Verification.VERIFIED, gettext_lazy("Verify again"))
-    ],
-}
+# The states whose listings the queue can show: those a moderator can decide something on.
+QUEUE_STATES = [state for state in Product.Review if Product.decisions(state)]
 
 
 class ModeratorMixin:
@@ -71,7 +48,7 @@ class ReviewQueueView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         state = self.request.GET.get("state", Product.Review.PENDING)
-        if state not in PRODUCT_DECISIONS:
+        if state not in QUEUE_STATES:
             state = Product.Review.PENDING
         images = get_image_model().objects.prefetch_renditions(THUMB)
         products = (
@@ -89,13 +66,13 @@ class ReviewQueueView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView):
         )
         query = self.request.GET.get("q", "").strip()
         if query:
-            products = services_search(products, query)
+            products = search(products, query)
         context.update(
             state=state,
-            states=[(s, Product.Review(s).label) for s in PRODUCT_DECISIONS],
-            products=[(p, ReviewForm(decisions=PRODUCT_DECISIONS[state])) for p in products[:50]],
+            states=[(s, s.label) for s in QUEUE_STATES],
+            products=[(p, ReviewForm(decisions=Product.decisions(state))) for p in products[:50]],
             producers=[
-                (p, ReviewForm(decisions=PRODUCER_DECISIONS[Producer.Verification.PENDING]))
+                (p, ReviewForm(decisions=Producer.decisions(Producer.Verification.PENDING)))
                 for p in Producer.objects.filter(verification=Producer.Verification.PENDING)
                 .select_related("onboarded_by")
                 .order_by("created_at")[:50]
@@ -106,12 +83,6 @@ class ReviewQueueView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView):
             query=query,
         )
         return context
-
-
-def services_search(queryset, text):
-    from .views import search
-
-    return search(queryset, text)
 
 
 def _decide(request, obj, decisions, apply):
@@ -131,7 +102,7 @@ def review_product(request, pk):
     if request.method != "POST" or not request.user.has_perm("marketplace.change_product"):
         raise PermissionDenied
     product = get_object_or_404(Product, pk=pk)
-    decisions = PRODUCT_DECISIONS.get(product.review_state, [])
+    decisions = Product.decisions(product.review_state)
     _decide(
         request,
         product,
@@ -152,7 +123,7 @@ def review_producer(request, pk):
     if request.method != "POST" or not request.user.has_perm("marketplace.change_producer"):
         raise PermissionDenied
     producer = get_object_or_404(Producer, pk=pk)
-    decisions = PRODUCER_DECISIONS[producer.verification]
+    decisions = Producer.decisions(producer.verification)
     _decide(
         request,
         producer,
@@ -172,13 +143,9 @@ class ProgressReportView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        earliest = add_months(timezone.localdate(), -OCOP_VALID_MONTHS)
         ocop = Q(ocop_stars__isnull=False)
         listed = ~Q(review_state=Product.Review.DRAFT)
-        published = Q(
-            review_state=Product.Review.APPROVED,
-            producer__verification=Producer.Verification.VERIFIED,
-        )
+        published = Product.objects.public_condition()
         rows = (
             Product.objects.filter(ocop)
             .values("producer__province_code", "producer__commune_code")
@@ -186,7 +153,7 @@ class ProgressReportView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView
                 registered=Count("pk"),
                 listed=Count("pk", filter=listed),
                 published=Count("pk", filter=published),
-                valid=Count("pk", filter=published & Q(ocop_decision_date__gt=earliest)),
+                valid=Count("pk", filter=published & Product.objects.ocop_valid_condition()),
             )
             .order_by("producer__province_code", "producer__commune_code")
         )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -103,6 +104,17 @@ def validate_not_future(value):
         raise ValidationError(_("The decision date cannot be in the future."), code="future")
 
 
+def decisions_from(transitions, labels, state):
+    """(target, label) for each state a moderator may move ``state`` to: the targets
+    ``transitions`` allows that have a label in ``labels``, in the order of their choices."""
+    allowed = transitions[state]
+    return [
+        (target, labels.get((state, target), labels[target]))
+        for target in type(state)
+        if target in allowed and target in labels
+    ]
+
+
 def add_months(day, months):
     """The same day ``months`` later, moved back to the month's last day if needed."""
     years, month_index = divmod(day.month - 1 + months, 12)
@@ -133,6 +145,12 @@ class Producer(Address):
         Verification.PENDING: {Verification.VERIFIED, Verification.SUSPENDED},
         Verification.VERIFIED: {Verification.SUSPENDED},
         Verification.SUSPENDED: {Verification.VERIFIED},
+    }
+    # The moderator's button for each target state, and for (from, to) where it reads better.
+    DECISION_LABELS = {
+        Verification.VERIFIED: _("Verify"),
+        Verification.SUSPENDED: _("Suspend"),
+        (Verification.SUSPENDED, Verification.VERIFIED): _("Verify again"),
     }
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.HOUSEHOLD)
@@ -196,6 +214,12 @@ class Producer(Address):
     def is_verified(self):
         return self.verification == self.Verification.VERIFIED
 
+    @classmethod
+    def decisions(cls, state):
+        """The moderator's choices for a producer in ``state``: (target, label) for each
+        transition TRANSITIONS allows, in the order of ``Verification``."""
+        return decisions_from(cls.TRANSITIONS, cls.DECISION_LABELS, cls.Verification(state))
+
     def transition(self, target, note=""):
         """Move to ``target`` verification state or raise InvalidTransition; not saved."""
         target = self.Verification(target)
@@ -253,6 +277,62 @@ MAX_QUANTITY = 1_000_000
 OCOP_VALID_MONTHS = 36
 
 
+def ocop_last_valid_day(decision_date):
+    """The last day an OCOP certificate decided on ``decision_date`` is valid: 36 months."""
+    return add_months(decision_date, OCOP_VALID_MONTHS) - timedelta(days=1)
+
+
+def ocop_valid_since(today):
+    """The earliest decision date whose certificate is still valid on ``today``: the exact
+    inverse of ``ocop_last_valid_day``, so a filter on decision dates agrees with the badge."""
+    day = add_months(today, -OCOP_VALID_MONTHS)
+    # add_months moves 29/02 to 28/02, so the first guess may be a day or two off either way
+    while ocop_last_valid_day(day) < today:
+        day += timedelta(days=1)
+    while ocop_last_valid_day(day - timedelta(days=1)) >= today:
+        day -= timedelta(days=1)
+    return day
+
+
+class ProductQuerySet(models.QuerySet):
+    """The questions asked about listings everywhere: who may see them, whose OCOP
+    certificate is valid. The model's properties answer the same for one listing."""
+
+    @staticmethod
+    def public_condition(prefix=""):
+        """What ``public()`` filters on, for counts and for rows that point at a product
+        (``prefix="product__"``)."""
+        return models.Q(
+            **{
+                f"{prefix}review_state": Product.Review.APPROVED,
+                f"{prefix}producer__verification": Producer.Verification.VERIFIED,
+            }
+        )
+
+    @staticmethod
+    def ocop_valid_condition(today=None, prefix=""):
+        """What ``ocop_valid()`` filters on, for counts and across relations."""
+        since = ocop_valid_since(today or timezone.localdate())
+        return models.Q(
+            **{f"{prefix}ocop_stars__isnull": False, f"{prefix}ocop_decision_date__gte": since}
+        )
+
+    def public(self):
+        """What buyers may see: approved listings of verified producers (``is_public``)."""
+        return self.filter(self.public_condition())
+
+    def ocop_valid(self, today=None):
+        """Listings whose OCOP certificate is valid on ``today`` (``ocop_is_valid``)."""
+        return self.filter(self.ocop_valid_condition(today))
+
+    def ocop_ending_within(self, days, today=None):
+        """Listings whose OCOP certificate is valid today and ends within ``days`` days."""
+        today = today or timezone.localdate()
+        return self.ocop_valid(today).exclude(
+            ocop_decision_date__gte=ocop_valid_since(today + timedelta(days=days + 1))
+        )
+
+
 class Product(models.Model):
     """A listing: what a producer sells, at what price, and whether the public may see it."""
 
@@ -283,6 +363,13 @@ class Product(models.Model):
         Review.APPROVED: {Review.UNPUBLISHED, Review.DRAFT},
         Review.REJECTED: {Review.DRAFT, Review.PENDING},
         Review.UNPUBLISHED: {Review.DRAFT, Review.PENDING, Review.APPROVED},
+    }
+    # The moderator's button for each target state, and for (from, to) where it reads better.
+    DECISION_LABELS = {
+        Review.APPROVED: _("Approve and publish"),
+        Review.REJECTED: _("Reject"),
+        Review.UNPUBLISHED: _("Unpublish"),
+        (Review.UNPUBLISHED, Review.APPROVED): _("Publish again"),
     }
     OCOP_STARS = [(3, "3"), (4, "4"), (5, "5")]
 
@@ -352,6 +439,8 @@ class Product(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = ProductQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
@@ -408,6 +497,12 @@ class Product(models.Model):
             .first()
         )
 
+    @classmethod
+    def decisions(cls, state):
+        """The moderator's choices for a listing in ``state``: (target, label) for each
+        transition TRANSITIONS allows that is a moderator's decision (not the farmer's)."""
+        return decisions_from(cls.TRANSITIONS, cls.DECISION_LABELS, cls.Review(state))
+
     def transition(self, target, reason=""):
         """Move to ``target`` review state or raise InvalidTransition; not saved."""
         target = self.Review(target)
@@ -427,6 +522,7 @@ class Product(models.Model):
 
     @property
     def is_public(self):
+        """The one listing's answer to ``Product.objects.public()``."""
         return self.review_state == self.Review.APPROVED and self.producer.is_verified
 
     @property
@@ -438,9 +534,10 @@ class Product(models.Model):
         """The last day the OCOP certificate is valid, or None without a certificate."""
         if not (self.ocop_stars and self.ocop_decision_date):
             return None
-        return add_months(self.ocop_decision_date, OCOP_VALID_MONTHS) - timedelta(days=1)
+        return ocop_last_valid_day(self.ocop_decision_date)
 
     def ocop_is_valid(self, today=None):
+        """The one listing's answer to ``Product.objects.ocop_valid(today)``."""
         until = self.ocop_valid_until
         return bool(until and (today or timezone.localdate()) <= until)
 
@@ -521,10 +618,25 @@ class ListingEvent(models.Model):
         return f"{self.get_action_display()} · {self.producer}"
 
 
+CATALOG_URL_CACHE_KEY = "marketplace:catalog-url"
+# Receivers forget the cached address when pages change; on a per-process cache (no
+# CACHE_URL) other processes learn it when this runs out.
+CATALOG_URL_CACHE_SECONDS = 300
+
+
 def catalog_url():
-    """The catalogue page's address, "/san-pham/" once the page exists."""
-    page = CatalogPage.objects.live().first()
-    return page.url if page else "/san-pham/"
+    """The catalogue page's address ("/san-pham/", also before the page exists), from the
+    cache: product URLs in lists cost no query."""
+    url = cache.get(CATALOG_URL_CACHE_KEY)
+    if url is None:
+        page = CatalogPage.objects.live().first()
+        url = (page.url if page else None) or "/san-pham/"
+        cache.set(CATALOG_URL_CACHE_KEY, url, CATALOG_URL_CACHE_SECONDS)
+    return url
+
+
+def forget_catalog_url():
+    cache.delete(CATALOG_URL_CACHE_KEY)
 
 
 class CatalogPage(RoutablePageMixin, Page):

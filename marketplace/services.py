@@ -1,8 +1,6 @@
 """Operations on producers and listings that change several rows. Views, the admin, tasks and
 commands call these; each runs in one transaction, so nothing is half-saved."""
 
-import datetime
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -108,10 +106,12 @@ def register_farmer(
 
 @transaction.atomic
 def review_producer(producer, moderator, target, note=""):
-    """Verify or suspend a producer and tell its members."""
+    """Verify or suspend a producer and tell its members. The producer is read again under a
+    row lock: of two moderators deciding at once, the second sees the first's decision and
+    gets InvalidTransition when it no longer applies."""
     producer = Producer.objects.select_for_update().get(pk=producer.pk)
     producer.transition(target, note)
-    producer.save()
+    producer.save(update_fields=["verification", "verification_note", "verified_at", "updated_at"])
     action = (
         Action.PRODUCER_VERIFIED
         if producer.verification == Producer.Verification.VERIFIED
@@ -130,23 +130,35 @@ def review_producer(producer, moderator, target, note=""):
     return producer
 
 
+def copy_changes(edited, fresh, field_names):
+    """Put the values a person changed on ``edited`` (the instance their form filled) onto
+    ``fresh`` (the row read again under lock), so what others saved meanwhile stays."""
+    for name in field_names:
+        field = type(fresh)._meta.get_field(name)
+        setattr(fresh, field.attname, getattr(edited, field.attname))
+
+
 def update_producer_profile(producer, actor, changed_fields, photo_upload=None):
     """Save the profile a farmer or their helper edited; a new photo replaces the old one.
-    A refused photo stores nothing; a save that fails leaves no stored photo behind."""
+    Only the changed fields are written, onto the row read again under lock, so a
+    verification decided meanwhile is kept. A refused photo stores nothing; a save that fails
+    leaves no stored photo behind."""
     photo = clean_photo(photo_upload) if photo_upload is not None else None
     if photo is None and not changed_fields:
         return producer
     with atomic_removing_files_on_failure() as stored:
+        fresh = Producer.objects.select_for_update().get(pk=producer.pk)
+        copy_changes(producer, fresh, changed_fields)
         if photo is not None:
-            producer.photo = store_photo(photo, producer.name)
-            stored.append(producer.photo)
+            fresh.photo = store_photo(photo, fresh.name)
+            stored.append(fresh.photo)
             changed_fields = [*changed_fields, "photo"]
-        producer.save()
+        fresh.save(update_fields=[*changed_fields, "updated_at"])
         if "name" in changed_fields:
-            sync_search_text(producer)
+            sync_search_text(fresh)
         labels = [str(Producer._meta.get_field(name).verbose_name) for name in changed_fields]
-        record(producer, Action.PRODUCER_EDITED, actor=actor, note=", ".join(labels))
-    return producer
+        record(fresh, Action.PRODUCER_EDITED, actor=actor, note=", ".join(labels))
+    return fresh
 
 
 def sync_search_text(producer):
@@ -169,6 +181,26 @@ def _send_back_to_draft(product):
         product.transition(Product.Review.DRAFT)
 
 
+# What a review-state change writes (Product.transition sets these).
+REVIEW_FIELDS = ["review_state", "rejection_reason", "submitted_at", "published_at", "updated_at"]
+# Lock the listing's row only, not its producer's: a producer rename then locks the producer
+# and its listings in that order, and the two never wait for each other in a circle.
+LISTING_ROW = ("self",)
+# The form checks the OCOP fields together, so they are written together.
+OCOP_FIELDS = {"ocop_stars", "ocop_decision_number", "ocop_decision_date", "ocop_level"}
+
+
+def _lock_editable(pk):
+    """The listing read again under a row lock (call inside a transaction), or
+    InvalidTransition when it was sent for review meanwhile: it is not editable then."""
+    product = (
+        Product.objects.select_for_update(of=LISTING_ROW).select_related("producer").get(pk=pk)
+    )
+    if not product.is_editable:
+        raise InvalidTransition(_("This listing is being reviewed; wait for the answer."))
+    return product
+
+
 @transaction.atomic
 def create_listing(producer, actor, **fields):
     product = Product(producer=producer, **fields)
@@ -179,26 +211,30 @@ def create_listing(producer, actor, **fields):
 
 
 def update_listing(product, actor, changed_fields, certificate_upload=None):
-    """Save a listing the farmer (or a helper) edited; ``changed_fields`` names what changed.
-    ``certificate_upload`` is a new photo of the OCOP certificate: checked before anything is
-    saved, and its file removed again if the save fails."""
+    """Save a listing the farmer (or a helper) edited; ``changed_fields`` names what changed
+    on ``product``. The row is read again under lock: a listing sent for review meanwhile is
+    refused (InvalidTransition), and only the changed fields are written, so another edit
+    saved meanwhile stays. ``certificate_upload`` is a new photo of the OCOP certificate:
+    checked before anything is saved, and its file removed again if the save fails."""
     certificate = clean_photo(certificate_upload) if certificate_upload is not None else None
     if certificate is None and not changed_fields:
         return product
-    if product.review_state == Product.Review.PENDING:
-        raise InvalidTransition(_("This listing is being reviewed; wait for the answer."))
     with atomic_removing_files_on_failure() as stored:
+        fresh = _lock_editable(product.pk)
+        written = set(changed_fields)
+        if written & OCOP_FIELDS:
+            written |= OCOP_FIELDS
+        copy_changes(product, fresh, written)
         if certificate is not None:
-            product.ocop_certificate = store_photo(certificate, f"OCOP {product.name}")
-            stored.append(product.ocop_certificate)
+            fresh.ocop_certificate = store_photo(certificate, f"OCOP {fresh.name}")
+            stored.append(fresh.ocop_certificate)
             changed_fields = [*changed_fields, "ocop_certificate"]
-        _send_back_to_draft(product)
-        product.save()
+            written.add("ocop_certificate")
+        _send_back_to_draft(fresh)
+        fresh.save(update_fields=[*written, *REVIEW_FIELDS])
         labels = [str(Product._meta.get_field(name).verbose_name) for name in changed_fields]
-        record(
-            product.producer, Action.EDITED, actor=actor, product=product, note=", ".join(labels)
-        )
-    return product
+        record(fresh.producer, Action.EDITED, actor=actor, product=fresh, note=", ".join(labels))
+    return fresh
 
 
 @transaction.atomic
@@ -212,7 +248,11 @@ def update_stock(product, actor, quantity):
         raise ValidationError(_("The quantity cannot be negative."), code="min_value")
     if quantity > MAX_QUANTITY:
         raise ValidationError(_("The quantity cannot be more than 1.000.000."), code="max_value")
-    product = Product.objects.select_for_update().select_related("producer").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=LISTING_ROW)
+        .select_related("producer")
+        .get(pk=product.pk)
+    )
     old = product.quantity_available
     if quantity == old:
         return product
@@ -231,7 +271,7 @@ def update_stock(product, actor, quantity):
 def add_photos(product, uploads, actor):
     """Store 1–5 photos for a listing, or none when one of them is refused or the save fails."""
     with atomic_removing_files_on_failure() as stored:
-        product = Product.objects.select_for_update().get(pk=product.pk)
+        product = _lock_editable(product.pk)
         existing = product.photos.count()
         if existing + len(uploads) > MAX_PHOTOS:
             raise ValidationError(
@@ -249,7 +289,7 @@ def add_photos(product, uploads, actor):
                 ProductPhoto.objects.create(product=product, image=image, sort_order=position)
             )
         _send_back_to_draft(product)
-        product.save()
+        product.save(update_fields=REVIEW_FIELDS)
         record(
             product.producer,
             Action.PHOTO_ADDED,
@@ -272,7 +312,7 @@ def _make_renditions_later(image_ids):
 def make_main_photo(photo, actor):
     """Put ``photo`` first: the catalogue shows the first photo. The listing stays as it is,
     since no content changed."""
-    product = Product.objects.select_for_update().get(pk=photo.product_id)
+    product = _lock_editable(photo.product_id)
     ordered = sorted(product.photos.all(), key=lambda p: (p.pk != photo.pk, p.sort_order, p.pk))
     for position, item in enumerate(ordered):
         if item.sort_order != position:
@@ -289,25 +329,36 @@ def make_main_photo(photo, actor):
 
 @transaction.atomic
 def remove_photo(photo, actor):
-    product = photo.product
+    """Remove one photo of a listing, which then needs a new review. The listing is read
+    again under lock (refused if it was sent for review meanwhile); a photo another request
+    removed already is not removed twice."""
+    product = _lock_editable(photo.product_id)
+    photo = ProductPhoto.objects.select_related("image").filter(pk=photo.pk).first()
+    if photo is None:
+        return product
     image = photo.image
     photo.delete()
     image.delete()
     _send_back_to_draft(product)
-    product.save()
+    product.save(update_fields=REVIEW_FIELDS)
     record(product.producer, Action.PHOTO_REMOVED, actor=actor, product=product)
+    return product
 
 
 @transaction.atomic
 def submit_for_review(product, actor):
     """Send a draft to the moderators. It needs at least one photo."""
-    product = Product.objects.select_for_update().select_related("producer").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=LISTING_ROW)
+        .select_related("producer")
+        .get(pk=product.pk)
+    )
     if not product.price or not product.unit:
         raise ValidationError(_("Write the price and the unit before sending for review."))
     if not product.photos.exists():
         raise ValidationError(_("Add at least one photo before sending the product for review."))
     product.transition(Product.Review.PENDING)
-    product.save()
+    product.save(update_fields=REVIEW_FIELDS)
     record(product.producer, Action.SUBMITTED, actor=actor, product=product)
     with site_language():
         notify_role(
@@ -342,16 +393,22 @@ REVIEW_MESSAGES = {
 @transaction.atomic
 def review_listing(product, moderator, target, reason=""):
     """Approve, reject or unpublish a listing, record it and tell the producer's members.
-    Rejecting and unpublishing need a reason the farmer can act on."""
+    Rejecting and unpublishing need a reason the farmer can act on. The listing is read again
+    under a row lock: of two moderators deciding at once, the second sees the first's decision
+    and gets InvalidTransition when it no longer applies."""
     target = Product.Review(target)
     if target not in REVIEW_MESSAGES:
         raise InvalidTransition(_("Moderators approve, reject or unpublish listings."))
     reason = (reason or "").strip()
     if target != Product.Review.APPROVED and not reason:
         raise ValidationError(_("Write the reason, so the farmer knows what to change."))
-    product = Product.objects.select_for_update().select_related("producer").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=LISTING_ROW)
+        .select_related("producer")
+        .get(pk=product.pk)
+    )
     product.transition(target, reason)
-    product.save()
+    product.save(update_fields=REVIEW_FIELDS)
     action, subject, body = REVIEW_MESSAGES[target]
     record(product.producer, action, actor=moderator, product=product, note=reason)
     with site_language():
@@ -367,32 +424,22 @@ def review_listing(product, moderator, target, reason=""):
 def warn_expiring_ocop_certificates(today=None):
     """Tell producers whose OCOP certificate ends within 60 days. Each certificate (product
     and decision date) is warned about once, however often this runs. Returns the count."""
-    from .models import OCOP_VALID_MONTHS, add_months
-
     today = today or timezone.localdate()
-    # valid_until = decision_date + 36 months - 1 day, so the window on decision dates is:
-    earliest = add_months(today, -OCOP_VALID_MONTHS) + datetime.timedelta(days=1)
-    latest = add_months(today + datetime.timedelta(days=OCOP_WARNING_DAYS), -OCOP_VALID_MONTHS)
-    candidates = (
-        Product.objects.filter(
-            ocop_stars__isnull=False,
-            ocop_decision_date__gte=earliest,
-            ocop_decision_date__lte=latest + datetime.timedelta(days=1),
-        )
-        .exclude(review_state=Product.Review.DRAFT, submitted_at__isnull=True)
-        .values_list("pk", flat=True)
+    ending = Product.objects.ocop_ending_within(OCOP_WARNING_DAYS, today).exclude(
+        review_state=Product.Review.DRAFT, submitted_at__isnull=True
     )
     warned = 0
-    for pk in list(candidates):
+    for pk in list(ending.values_list("pk", flat=True)):
         with transaction.atomic():
-            product = Product.objects.select_for_update().select_related("producer").get(pk=pk)
-            until = product.ocop_valid_until
-            if (
-                until is None
-                or not (today <= until <= today + datetime.timedelta(days=OCOP_WARNING_DAYS))
-                or product.ocop_expiry_warned_for == product.ocop_decision_date
-            ):
+            product = (
+                ending.select_for_update(of=LISTING_ROW)
+                .select_related("producer")
+                .filter(pk=pk)
+                .first()
+            )
+            if product is None or product.ocop_expiry_warned_for == product.ocop_decision_date:
                 continue
+            until = product.ocop_valid_until
             product.ocop_expiry_warned_for = product.ocop_decision_date
             product.save(update_fields=["ocop_expiry_warned_for"])
             record(

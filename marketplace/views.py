@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,7 +19,6 @@ from accounts.access import get_for_actor
 from accounts.roles import Role
 from growing_areas.models import GrowingArea
 from places import divisions
-from places.divisions import fold
 
 from . import access, services, throttle
 from .forms import (
@@ -36,16 +34,15 @@ from .forms import (
 )
 from .models import (
     MAX_PHOTOS,
-    OCOP_VALID_MONTHS,
-    CatalogPage,
     InvalidTransition,
     ListingEvent,
     Producer,
     Product,
     ProductPhoto,
-    add_months,
+    catalog_url,
 )
 from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
+from .queries import search
 from .signals import desk_sections, product_page_sections
 
 PAGE_SIZE = 24
@@ -63,33 +60,12 @@ def photos_with(rendition):
     )
 
 
-def public_products():
-    """What buyers may see: approved listings of verified producers."""
-    return Product.objects.filter(
-        review_state=Product.Review.APPROVED,
-        producer__verification=Producer.Verification.VERIFIED,
-    )
-
-
-def catalogue_base(request):
-    page = CatalogPage.objects.live().first()
-    return page.get_url(request) if page else "/san-pham/"
-
-
-def search(queryset, text):
-    """Every word of ``text`` must appear in the folded search column: "che shan tuyet"
-    finds "Chè Shan Tuyết". On PostgreSQL a trigram index serves each LIKE."""
-    for word in fold(text).split()[:8]:
-        queryset = queryset.filter(search_text__contains=word)
-    return queryset
-
-
 # --- Catalogue ------------------------------------------------------------------------------
 
 
 def catalogue(request, page):
     form = CatalogueFilterForm(request.GET or None)
-    products = public_products()
+    products = Product.objects.public()
     if form.is_valid():
         data = form.cleaned_data
         if data.get("q"):
@@ -99,10 +75,7 @@ def catalogue(request, page):
         if data.get("province"):
             products = products.filter(producer__province_code=data["province"])
         if data.get("stars"):
-            earliest = add_months(timezone.localdate(), -OCOP_VALID_MONTHS)
-            products = products.filter(
-                ocop_stars__gte=int(data["stars"]), ocop_decision_date__gt=earliest
-            )
+            products = products.ocop_valid().filter(ocop_stars__gte=int(data["stars"]))
         if data.get("price_min") is not None:
             products = products.filter(price__gte=data["price_min"])
         if data.get("price_max") is not None:
@@ -150,7 +123,7 @@ def growing_area_url(area):
 
 def product_detail(request, page, slug):
     product = get_object_or_404(
-        public_products()
+        Product.objects.public()
         .select_related("producer", "growing_area", "producer__photo")
         .prefetch_related(photos_with(DETAIL_RENDITION)),
         slug=slug,
@@ -179,7 +152,7 @@ def producer_page(request, slug):
         slug=slug,
     )
     products = (
-        public_products()
+        Product.objects.public()
         .filter(producer=producer)
         .select_related("producer")
         .prefetch_related(photos_with(CARD_RENDITION))
@@ -192,7 +165,7 @@ def producer_page(request, slug):
         {
             "producer": producer,
             "page_obj": page_obj,
-            "base": catalogue_base(request),
+            "base": catalog_url(),
             "card_rendition": CARD_RENDITION,
         },
     )
@@ -531,7 +504,10 @@ def photo_remove(request, pk, photo_pk):
     )
     if not product.is_editable:
         raise PermissionDenied
-    services.remove_photo(photo, request.user)
+    try:
+        services.remove_photo(photo, request.user)
+    except InvalidTransition as error:  # sent for review from another tab meanwhile
+        messages.error(request, " ".join(error.messages))
     return redirect("marketplace:product_step", pk=product.pk, step="anh")
 
 
@@ -542,7 +518,10 @@ def photo_first(request, pk, photo_pk):
     photo = get_for_actor(request.user, ProductPhoto, pk=photo_pk, product=product)
     if not product.is_editable:
         raise PermissionDenied
-    services.make_main_photo(photo, request.user)
+    try:
+        services.make_main_photo(photo, request.user)
+    except InvalidTransition as error:  # sent for review from another tab meanwhile
+        messages.error(request, " ".join(error.messages))
     return redirect("marketplace:product_step", pk=product.pk, step="anh")
 
 

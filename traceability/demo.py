@@ -90,11 +90,7 @@ def _seed_batch(product):
     farmer = accounts_demo.user("0912000003")
     area = (
         product.growing_area
-        or GrowingArea.objects.filter(
-            status=GrowingArea.Status.ACTIVE, commune_code=product.producer.commune_code
-        )
-        .order_by("code")
-        .first()
+        or GrowingArea.objects.eligible_for_batch(product).order_by("code").first()
     )
     harvest = timezone.localdate() - timedelta(days=20)
     batch = services.record_batch(

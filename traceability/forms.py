@@ -58,9 +58,8 @@ class BatchForm(forms.ModelForm):
         self.fields["product"].queryset = Product.objects.filter(
             producer__in=producers
         ).select_related("producer")
-        communes = list(producers.values_list("commune_code", flat=True))
-        self.fields["growing_area"].queryset = GrowingArea.objects.filter(
-            status=GrowingArea.Status.ACTIVE, commune_code__in=communes
+        self.fields["growing_area"].queryset = GrowingArea.objects.eligible_for_batches_of(
+            producers
         ).order_by("code")
         self.fields["growing_area"].help_text = _(
             "Only active growing areas of your commune can be chosen."

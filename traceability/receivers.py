@@ -8,7 +8,7 @@ from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from marketplace.models import Producer, Product
+from marketplace.models import Product
 
 from .digital_link import build_path
 from .gs1 import GS1Error
@@ -39,9 +39,7 @@ def area_batches(sender, area, request, **kwargs):
     """The growing area's page lists the batches harvested there, of products buyers see."""
     batches, more = _newest_first(
         Batch.objects.filter(
-            growing_area=area,
-            product__review_state=Product.Review.APPROVED,
-            product__producer__verification=Producer.Verification.VERIFIED,
+            Product.objects.public_condition(prefix="product__"), growing_area=area
         ).select_related("product"),
         AREA_BATCHES_SHOWN,
     )

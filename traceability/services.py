@@ -143,7 +143,8 @@ def record_batch(
     by=None,
     note="",
 ):
-    """Record a harvested lot and its harvest event. The growing area must be active now."""
+    """Record a harvested lot and its harvest event. The growing area must be active now and
+    one the product's batches may use (``GrowingArea.objects.eligible_for_batch``)."""
     area = GrowingArea.objects.select_for_update().get(pk=growing_area.pk)
     if area.status != GrowingArea.Status.ACTIVE:
         raise ValidationError(
@@ -160,6 +161,16 @@ def record_batch(
             {
                 "growing_area": _("The code of growing area %(code)s has expired.")
                 % {"code": area.code}
+            }
+        )
+    if not GrowingArea.objects.eligible_for_batch(product).filter(pk=area.pk).exists():
+        raise ValidationError(
+            {
+                "growing_area": _(
+                    "Growing area %(code)s is not in the commune of %(producer)s and is not the "
+                    "area named on the listing: a batch comes from the producer's own areas."
+                )
+                % {"code": area.code, "producer": product.producer.name}
             }
         )
     ensure_gtin(product)

@@ -435,26 +435,28 @@ def test_a_save_that_fails_after_storing_a_photo_leaves_no_file(
 def test_a_certificate_photo_sent_while_the_listing_went_to_review_leaves_no_file(
     client, producer_user, producer, make_product, settings, monkeypatch
 ):
-    """The listing was sent for review from another tab after this form was opened."""
-    from marketplace.models import InvalidTransition
+    """The listing was sent for review from another tab after this request loaded it: the
+    service reads it again under lock and refuses, before storing the photo."""
+    from marketplace import services
 
     product = make_product(producer, photos=1, review_state=Product.Review.DRAFT)
     settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
     files_before = stored_files(settings)
     images_before = get_image_model().objects.count()
-    real_save = Product.save
+    real_clean_photo = services.clean_photo
 
-    def sent_for_review_meanwhile(self, *args, **kwargs):
-        if self.ocop_certificate_id:
-            raise InvalidTransition("Sản phẩm đang được kiểm duyệt, hãy chờ kết quả.")
-        return real_save(self, *args, **kwargs)
+    def other_tab_sends_for_review(upload):
+        # runs after the view loaded the (draft) listing and checked the form
+        services.submit_for_review(Product.objects.get(pk=product.pk), producer_user)
+        return real_clean_photo(upload)
 
-    monkeypatch.setattr(Product, "save", sent_for_review_meanwhile)
+    monkeypatch.setattr(services, "clean_photo", other_tab_sends_for_review)
     client.force_login(producer_user)
     response = step(client, product, "nguon-goc", {"certificate_photo": upload()})
     assert response.status_code == 400
-    assert "đang được kiểm duyệt" in response.content.decode()
+    assert "Tin đăng này đang được duyệt; hãy chờ kết quả." in response.content.decode()
     assert stored_files(settings) == files_before
     assert get_image_model().objects.count() == images_before
     product.refresh_from_db()
     assert product.ocop_certificate is None
+    assert product.review_state == Product.Review.PENDING  # not put back to draft

@@ -264,10 +264,12 @@ def test_provenance_page_runs_a_fixed_number_of_queries_and_is_light(
     large_cold, _ = page_queries(client, label_path(label), cold=True)
     large, large_size = page_queries(client, label_path(label))
     # product, batch with its newest event's id, label; the scan (savepoint, network check,
-    # insert, counters, release); the site settings. The timeline comes from the cache.
-    assert small == large == 11
-    # without a cached timeline: the events, their attachments and the photos' renditions
-    assert small_cold == large_cold == large + 3
+    # insert, counters, release); the site settings. The timeline and the catalogue's address
+    # (for the product link) come from the cache.
+    assert small == large == 10
+    # with an empty cache: the events, their attachments, the photos' renditions, and the
+    # catalogue page once
+    assert small_cold == large_cold == large + 4
     assert large_size > small_size
     assert large_size <= 100 * 1024
 

@@ -613,7 +613,9 @@ def count_label_scans(label_id):
     A network adds at most TRACEABILITY_SCANS_PER_NETWORK_PER_DAY scans per day (Vietnam
     time) to ``scan_count``; robots' scans are not counted. Returns the label, or None."""
     with transaction.atomic():
-        label = Label.objects.select_for_update().filter(pk=label_id).first()
+        # by pk only: the default ordering joins the nullable print run, which PostgreSQL
+        # refuses to lock
+        label = Label.objects.select_for_update().filter(pk=label_id).order_by("pk").first()
         if label is None:
             return None
         per_network_day = (

@@ -2,10 +2,12 @@
 network within minutes); a task counts the log with a per-network daily cap, and a label is
 flagged as copied only when several networks are involved, one notification to moderators."""
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -185,3 +187,36 @@ def test_the_scan_hash_key_keeps_networks_when_the_secret_key_rotates(settings):
     assert services.network_hash("14.160.1.5") == before
     settings.SCAN_HASH_KEY = "another-scan-hash-key"
     assert services.network_hash("14.160.1.5") != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counting_the_same_label_at_once_texts_moderators_once(run, moderator):
+    label = run.labels.first()
+    for n in range(6):
+        log_scans(label, f"27.72.{n}.1", timezone.now(), 1)  # above the 5-network limit
+    start, errors = threading.Barrier(4), []
+
+    def count():
+        start.wait()
+        try:
+            for _ in range(100):
+                try:
+                    return services.count_label_scans(label.pk)
+                except OperationalError as error:  # SQLite's one writer: try again, as Celery would
+                    if "locked" not in str(error):
+                        raise
+                    time.sleep(0.02)
+        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=count) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    label.refresh_from_db()
+    assert (label.network_count, label.flag_reason) == (6, "too_many_networks")
+    assert Notification.objects.filter(recipient=moderator).count() == 1

@@ -632,14 +632,14 @@ def count_label_scans(label_id):
             networks.add(row["network_hash"])
             first = min(first, row["first"]) if first else row["first"]
             last = max(last, row["last"]) if last else row["last"]
-        label.scan_count, label.network_count = scans, len(networks)
-        label.first_scanned_at, label.scans_counted_until = first, last
         changed = {
             "scan_count": scans,
             "network_count": len(networks),
             "first_scanned_at": first,
             "scans_counted_until": last,
         }
+        for field, value in changed.items():
+            setattr(label, field, value)
         reasons = label_flags(label)
         newly_flagged = bool(reasons) and label.flagged_at is None
         if newly_flagged:

@@ -30,8 +30,12 @@ DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")  # required: no default in production
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    # Keys the scan log's network hashes, apart from SECRET_KEY: rotating SECRET_KEY must not
+    # make every network that scanned a label before look new.
+    SCAN_HASH_KEY = env.str("SCAN_HASH_KEY")  # required
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+    SCAN_HASH_KEY = env.str("SCAN_HASH_KEY", default="dev-only-scan-hash-key")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -157,10 +161,15 @@ AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# One client-address rule for axes, the sign-up limit and label scans (accounts.network), so
+# axes needs no django-ipware: behind proxies, every visitor is not the proxy.
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+
+# Proxies (load balancer, nginx, CDN) in front of the web machines: the client's address is the
+# X-Forwarded-For entry the outermost of them added. AXES_PROXY_COUNT is its old name.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 
 # Messages to people (SMS, e-mail) go through accounts.notifications.
 NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="accounts.notifications.LogBackend")
@@ -337,6 +346,16 @@ GS1_COMPANY_PREFIX = env.str("GS1_COMPANY_PREFIX", default="8939999")
 # with a warning that it may be copied and flagged to moderators.
 TRACEABILITY_MAX_SCANS_PER_LABEL = env.int("TRACEABILITY_MAX_SCANS_PER_LABEL", default=50)
 TRACEABILITY_MAX_NETWORKS_PER_LABEL = env.int("TRACEABILITY_MAX_NETWORKS_PER_LABEL", default=5)
+# What one network can add: at most this many scans per label per day count toward the scans
+# threshold, and that threshold flags a label only once this many distinct networks scanned it.
+TRACEABILITY_SCANS_PER_NETWORK_PER_DAY = env.int(
+    "TRACEABILITY_SCANS_PER_NETWORK_PER_DAY", default=3
+)
+TRACEABILITY_MIN_NETWORKS_TO_FLAG = env.int("TRACEABILITY_MIN_NETWORKS_TO_FLAG", default=3)
+CELERY_BEAT_SCHEDULE["traceability-count-recent-scans"] = {
+    "task": "traceability.tasks.count_recent_scans",
+    "schedule": timedelta(minutes=1),
+}
 
 # Growing areas (docs/growing_areas.md). No official format of the growing-area code could be
 # confirmed, so the check is a regular expression the whole (upper-cased, space-free) code must

@@ -360,10 +360,13 @@ class Label(models.Model):
     position = models.PositiveIntegerField(_("position in the run"), default=0)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, db_index=True)
     void_reason = models.CharField(_("why voided"), max_length=200, blank=True)
-    # Kept up to date by each scan, so the page and the admin need no counting query.
+    # Computed from the scan log by a task (services.count_label_scans), never by the request,
+    # so the page and the admin need no counting query and no scan updates this row.
     scan_count = models.PositiveIntegerField(_("scans"), default=0)
     network_count = models.PositiveIntegerField(_("networks"), default=0)
     first_scanned_at = models.DateTimeField(_("first scanned"), null=True, blank=True)
+    # The newest scan the counters include: the beat sweep recounts labels with newer scans.
+    scans_counted_until = models.DateTimeField(_("scans counted until"), null=True, blank=True)
     flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True, db_index=True)
     flag_reason = models.CharField(_("flag"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -418,7 +421,11 @@ class Scan(models.Model):
         verbose_name = _("scan")
         verbose_name_plural = _("scans")
         ordering = ["-scanned_at", "-pk"]
-        indexes = [models.Index(fields=["label", "network_hash"])]
+        indexes = [
+            models.Index(fields=["label", "network_hash"]),
+            # "has this network just scanned this?", asked by every label view
+            models.Index(fields=["network_hash", "scanned_at"], name="scan_network_recent_idx"),
+        ]
 
     def __str__(self):
         return f"{self.serial} · {self.scanned_at:%Y-%m-%d %H:%M}"

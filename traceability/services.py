@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -565,7 +565,8 @@ def browser_family(user_agent):
 
 def network_hash(ip):
     """A keyed hash of the address's network (/24 for IPv4, /48 for IPv6): counts distinct
-    networks without keeping anyone's address."""
+    networks without keeping anyone's address. Keyed with SCAN_HASH_KEY, not SECRET_KEY, so a
+    network keeps its hash when SECRET_KEY is rotated."""
     try:
         address = ipaddress.ip_address((ip or "").strip())
     except ValueError:
@@ -573,27 +574,40 @@ def network_hash(ip):
     else:
         bits = 24 if address.version == 4 else 48
         prefix = str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
-    key = settings.SECRET_KEY.encode()
+    key = settings.SCAN_HASH_KEY.encode()
     return hmac.new(key, prefix.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def label_flags(label):
-    """Why a label looks copied, in plain words, from its counters (empty when it does not)."""
+    """Why a label looks copied, in plain words, from its stored counters (empty when it does
+    not). Many scans flag it only when several networks made them: one network's volume (a
+    shop showing the label, a script) is not a copy."""
     reasons = []
-    if label.scan_count > settings.TRACEABILITY_MAX_SCANS_PER_LABEL:
+    if (
+        label.scan_count > settings.TRACEABILITY_MAX_SCANS_PER_LABEL
+        and label.network_count >= settings.TRACEABILITY_MIN_NETWORKS_TO_FLAG
+    ):
         reasons.append("too_many_scans")
     if label.network_count > settings.TRACEABILITY_MAX_NETWORKS_PER_LABEL:
         reasons.append("too_many_networks")
     return reasons
 
 
-@transaction.atomic
-def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=""):
-    """Record one view of a label URL and update the label's counters; flag the label to
-    moderators the first time it looks copied. Returns the Scan.
+# A second view of the same label URL from the same network within this window is not logged.
+SCAN_REPEAT_WINDOW = timedelta(minutes=5)
+# How far back the beat sweep looks for scans whose label was not recounted (a lost task).
+SCAN_SWEEP_LOOKBACK = timedelta(hours=1)
 
-    Link previews and crawlers (a label URL pasted in Zalo or Facebook is fetched by their
-    robots) are recorded but not counted, so sharing a label cannot make it look copied."""
+
+def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=""):
+    """Log one view of a label URL, and for a known label queue the recount of its counters
+    (``count_label_scans``) once the scan is committed. Returns the Scan, or None when the same
+    network viewed the same label URL within SCAN_REPEAT_WINDOW: a reload, or a loop of
+    requests, adds nothing.
+
+    At most one SELECT and one INSERT: no shared row is updated inside the request. Link
+    previews and crawlers (a label URL pasted in Zalo or Facebook is fetched by their robots)
+    are logged but never counted, so sharing a label cannot make it look copied."""
     if label is not None:
         outcome = Scan.Outcome.VOIDED if label.is_voided else Scan.Outcome.GENUINE
     else:
@@ -601,40 +615,98 @@ def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=
     digest = network_hash(ip)
     family = browser_family(user_agent)
     counted = label is not None and family != "bot"
-    new_network = (
-        counted
-        and not Scan.objects.filter(label=label, network_hash=digest)
-        .exclude(browser_family="bot")
-        .exists()
-    )
     now = timezone.now()
+    lot, serial = lot[:20], serial[:20]
+    recent = Scan.objects.filter(network_hash=digest, scanned_at__gte=now - SCAN_REPEAT_WINDOW)
+    if label is not None:
+        recent = recent.filter(label=label)
+    else:
+        recent = recent.filter(label=None, gtin=gtin, lot=lot, serial=serial)
+    # a robot's preview must not hide the person who opens the label next on that network
+    if family == "bot":
+        recent = recent.filter(browser_family="bot")
+    else:
+        recent = recent.exclude(browser_family="bot")
+    if recent.exists():
+        return None
     scan = Scan.objects.create(
         scanned_at=now,
         label=label,
         gtin=gtin,
-        lot=lot[:20],
-        serial=serial[:20],
+        lot=lot,
+        serial=serial,
         outcome=outcome,
         network_hash=digest,
         browser_family=family,
     )
-    if not counted:
-        return scan
-    Label.objects.filter(pk=label.pk).update(
-        scan_count=F("scan_count") + 1,
-        network_count=F("network_count") + (1 if new_network else 0),
-        first_scanned_at=Coalesce(F("first_scanned_at"), now),
-    )
-    label.scan_count += 1
-    label.network_count += 1 if new_network else 0
-    label.first_scanned_at = label.first_scanned_at or now
-    reasons = label_flags(label)
-    if reasons and label.flagged_at is None:
-        label.flagged_at = now
-        label.flag_reason = ", ".join(reasons)
-        Label.objects.filter(pk=label.pk).update(flagged_at=now, flag_reason=label.flag_reason)
-        _tell_moderators(label)
+    if counted:
+        from .tasks import count_label_scans
+
+        transaction.on_commit(lambda: count_label_scans.delay(label.pk))
     return scan
+
+
+def count_label_scans(label_id):
+    """Recompute a label's counters from the scan log and, the first time they make it look
+    copied, flag it and tell every moderator (once, under the label's row lock). Idempotent.
+
+    A network adds at most TRACEABILITY_SCANS_PER_NETWORK_PER_DAY scans per day (Vietnam
+    time) to ``scan_count``; robots' scans are not counted. Returns the label, or None."""
+    with transaction.atomic():
+        # by pk only: the default ordering joins the nullable print run, which PostgreSQL
+        # refuses to lock
+        label = Label.objects.select_for_update().filter(pk=label_id).order_by("pk").first()
+        if label is None:
+            return None
+        per_network_day = (
+            label.scans.exclude(browser_family="bot")
+            .annotate(day=TruncDate("scanned_at", tzinfo=timezone.get_default_timezone()))
+            .values("network_hash", "day")
+            .annotate(scans=Count("pk"), first=Min("scanned_at"), last=Max("scanned_at"))
+            .order_by()
+        )
+        cap = settings.TRACEABILITY_SCANS_PER_NETWORK_PER_DAY
+        scans, networks, first, last = 0, set(), None, None
+        for row in per_network_day:
+            scans += min(row["scans"], cap)
+            networks.add(row["network_hash"])
+            first = min(first, row["first"]) if first else row["first"]
+            last = max(last, row["last"]) if last else row["last"]
+        changed = {
+            "scan_count": scans,
+            "network_count": len(networks),
+            "first_scanned_at": first,
+            "scans_counted_until": last,
+        }
+        for field, value in changed.items():
+            setattr(label, field, value)
+        reasons = label_flags(label)
+        newly_flagged = bool(reasons) and label.flagged_at is None
+        if newly_flagged:
+            label.flagged_at = timezone.now()
+            label.flag_reason = ", ".join(reasons)
+            changed.update(flagged_at=label.flagged_at, flag_reason=label.flag_reason)
+        # only these columns: a voiding made meanwhile must not be overwritten
+        Label.objects.filter(pk=label.pk).update(**changed)
+        if newly_flagged:
+            _tell_moderators(label)
+    return label
+
+
+def labels_with_uncounted_scans():
+    """Labels scanned within SCAN_SWEEP_LOOKBACK whose counters miss a newer scan (their
+    recount task was lost): what the beat sweep sends to ``count_label_scans`` again."""
+    since = timezone.now() - SCAN_SWEEP_LOOKBACK
+    counted = ~Q(scans__browser_family="bot")
+    recent = Scan.objects.filter(scanned_at__gte=since, label__isnull=False).exclude(
+        browser_family="bot"
+    )
+    return list(
+        Label.objects.filter(pk__in=recent.values("label_id"))
+        .annotate(newest=Max("scans__scanned_at", filter=counted))
+        .filter(Q(scans_counted_until__isnull=True) | Q(scans_counted_until__lt=F("newest")))
+        .values_list("pk", flat=True)
+    )
 
 
 def _tell_moderators(label):

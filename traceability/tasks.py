@@ -18,3 +18,18 @@ def requeue_stale_print_runs():
     for run_id in stale:
         build_print_run.delay(run_id)
     return len(stale)
+
+
+@shared_task
+def count_label_scans(label_id):
+    """Recompute one label's scan counters from the scan log; flag it if it looks copied."""
+    services.count_label_scans(label_id)
+
+
+@shared_task
+def count_recent_scans():
+    """Beat, every minute: recount the labels whose newest scans were missed (a lost task)."""
+    stale = services.labels_with_uncounted_scans()
+    for label_id in stale:
+        count_label_scans.delay(label_id)
+    return len(stale)

@@ -9,6 +9,7 @@
 
 import http.client
 import io
+import itertools
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
@@ -134,11 +135,20 @@ def _serve():
     return server
 
 
+_buyers = itertools.count(1)
+
+
 def _get(port, path):
+    # each request from another buyer's network (through one trusted proxy), so each one
+    # writes its scan: a repeat from the same network within minutes writes nothing
+    buyer = next(_buyers)
+    headers = {
+        "Accept-Language": "vi",
+        "User-Agent": "Mozilla/5.0 Chrome/120",
+        "X-Forwarded-For": f"14.{buyer // 256 % 256}.{buyer % 256}.7",
+    }
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request(
-        "GET", path, headers={"Accept-Language": "vi", "User-Agent": "Mozilla/5.0 Chrome/120"}
-    )
+    connection.request("GET", path, headers=headers)
     response = connection.getresponse()
     body = response.read()
     connection.close()
@@ -171,7 +181,11 @@ def _page_rows():
     with (
         test_database() as vendor,
         override_settings(
-            ROOT_URLCONF=_urlconf(), ALLOWED_HOSTS=["*"], TRACEABILITY_MAX_SCANS_PER_LABEL=10**9
+            ROOT_URLCONF=_urlconf(),
+            ALLOWED_HOSTS=["*"],
+            TRACEABILITY_MAX_SCANS_PER_LABEL=10**9,
+            TRACEABILITY_MAX_NETWORKS_PER_LABEL=10**9,
+            TRUSTED_PROXY_COUNT=1,
         ),
     ):
         paths = _seed()

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
@@ -14,6 +16,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7#kq9!v2Lm4$Zp8rT1wYb6Nc3Hd5Jf0Gs-ProductionLikeSecretKey-Qa",
     "ALLOWED_HOSTS": "chophien.vn,www.chophien.vn",
     "SITE_URL": "https://chophien.vn",
+    "SCAN_HASH_KEY": "m3Q9-scan-hash-key-ProductionLike-7vRt2Lw8",
 }
 
 
@@ -39,9 +42,10 @@ def test_check_deploy_prints_no_warning():
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    env = {k: v for k, v in clean_environ().items() if k != "SECRET_KEY"}
-    env.update({k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"})
+@pytest.mark.parametrize("key", ["SECRET_KEY", "SCAN_HASH_KEY"])
+def test_production_refuses_to_start_without_a_secret_key(key):
+    env = {k: v for k, v in clean_environ().items() if k != key}
+    env.update({k: v for k, v in PRODUCTION_ENV.items() if k != key})
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -51,7 +55,7 @@ def test_production_refuses_to_start_without_a_secret_key():
         timeout=120,
     )
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert key in result.stderr
 
 
 def test_logs_are_json_lines_on_stdout():

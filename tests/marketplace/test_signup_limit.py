@@ -81,7 +81,7 @@ def test_choosing_a_province_without_javascript_is_not_an_attempt(client, settin
 
 
 def test_behind_proxies_the_address_is_the_hop_the_proxy_added(client, settings):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.SIGNUP_RATE_LIMIT = 1
     # a client cannot dodge the limit by sending its own X-Forwarded-For
     for number, forged in ((1, "10.0.0.1"), (2, "10.0.0.2")):
@@ -106,8 +106,8 @@ def test_behind_proxies_the_address_is_the_hop_the_proxy_added(client, settings)
 
 def test_client_address_reads_remote_addr_without_proxies(settings):
     request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="10.0.0.1")
-    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.TRUSTED_PROXY_COUNT = 0
     assert client_ip(request) == "198.51.100.7"
-    settings.AXES_IPWARE_PROXY_COUNT = 2
+    settings.TRUSTED_PROXY_COUNT = 2
     request.META["HTTP_X_FORWARDED_FOR"] = "10.0.0.1, 203.0.113.9, 192.0.2.1"
     assert client_ip(request) == "203.0.113.9"

@@ -16,9 +16,13 @@ from django.test import Client
 TOKEN = re.compile(r'name="submission_token" value="([0-9a-f-]{36})"')
 
 
-def form_token(response):
-    """The one-time token of the create form in ``response``'s page."""
-    match = TOKEN.search(response.content.decode())
+def form_token(response, action=None):
+    """The one-time token of the create form in ``response``'s page: of the form posting to
+    ``action`` when the page has several."""
+    html = response.content.decode()
+    if action is not None:
+        html = html[html.index(f'action="{action}"') :]
+    match = TOKEN.search(html)
     assert match, "the form carries no submission token"
     return match.group(1)
 

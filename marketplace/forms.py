@@ -89,12 +89,12 @@ class FarmerSignupForm(OneTimeTokenForm, AddressForm):
     def clean_phone(self):
         phone = normalize_phone(self.cleaned_data["phone"])
         account = get_user_model().objects.filter(phone=phone).first()
+        token = self.cleaned_data.get("submission_token")
         # The same form sent again: the service answers with the account it made the first time.
         repeated = (
             account is not None
-            and Producer.objects.filter(
-                submission_token=self.cleaned_data.get("submission_token") or None, members=account
-            ).exists()
+            and token is not None
+            and Producer.objects.filter(submission_token=token, members=account).exists()
         )
         if account is not None and not repeated:
             raise forms.ValidationError(_("An account with this phone number already exists."))

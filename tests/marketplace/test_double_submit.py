@@ -35,8 +35,13 @@ def helper(helper_user):
 def test_a_new_listing_sent_twice_makes_one_draft(client, producer_user, producer):
     client.force_login(producer_user)
     url = NEW_LISTING.format(slug=producer.slug)
-    data = {"name": "Chè Shan Tuyết cổ thụ", "category": "tea", "submission_token": ""}
-    data["submission_token"] = form_token(client.get(url))
+    form = client.get(url)
+    html = form.content.decode()
+    # hidden, without a label the farmer would wonder about
+    assert 'type="hidden" name="submission_token"' in html
+    assert 'for="id_submission_token"' not in html
+    data = {"name": "Chè Shan Tuyết cổ thụ", "category": "tea"}
+    data["submission_token"] = form_token(form)
     first = client.post(url, data)
     second = client.post(url, data)
     product = Product.objects.get()

@@ -1,6 +1,7 @@
 """Forms farmers and helpers fill in on a phone: one short screen at a time."""
 
 import re
+import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -13,7 +14,25 @@ from places.forms import AddressForm
 from .models import MAX_PHOTOS, MAX_PRICE_VND, MAX_QUANTITY, Producer, Product
 
 
-class FarmerSignupForm(AddressForm):
+class OneTimeTokenForm(forms.Form):
+    """A create form that carries a hidden one-time token, made when the empty form is shown
+    and kept when it is shown again with errors. The service stores it on the row it creates,
+    so a second submit of the same form (a double tap, a resend after a timeout) gets that row
+    back instead of a copy. Forms without the field (old pages) still work, unprotected."""
+
+    submission_token = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={"invalid": _("This form is damaged: open the page again.")},
+    )
+
+    @property
+    def submission_token_value(self):
+        return self.cleaned_data.get("submission_token")
+
+
+class FarmerSignupForm(OneTimeTokenForm, AddressForm):
     """Phone, password, name and commune: what a farmer needs to start selling."""
 
     full_name = forms.CharField(
@@ -54,6 +73,7 @@ class FarmerSignupForm(AddressForm):
     )
 
     field_order = [
+        "submission_token",  # first: clean_phone looks at it
         "full_name",
         "phone",
         "password1",
@@ -68,7 +88,15 @@ class FarmerSignupForm(AddressForm):
 
     def clean_phone(self):
         phone = normalize_phone(self.cleaned_data["phone"])
-        if get_user_model().objects.filter(phone=phone).exists():
+        account = get_user_model().objects.filter(phone=phone).first()
+        token = self.cleaned_data.get("submission_token")
+        # The same form sent again: the service answers with the account it made the first time.
+        repeated = (
+            account is not None
+            and token is not None
+            and Producer.objects.filter(submission_token=token, members=account).exists()
+        )
+        if account is not None and not repeated:
             raise forms.ValidationError(_("An account with this phone number already exists."))
         return phone
 
@@ -93,6 +121,7 @@ class FarmerSignupForm(AddressForm):
         return {
             "phone": data["phone"],
             "password": data["password1"],
+            "submission_token": data.get("submission_token"),
             **{
                 name: data[name]
                 for name in (
@@ -173,6 +202,10 @@ class ProductBasicsForm(forms.ModelForm):
         if not name:
             raise forms.ValidationError(_("Write the product name."))
         return name
+
+
+class NewProductForm(OneTimeTokenForm, ProductBasicsForm):
+    """Step 1 of a new listing: saving it creates the draft, once per form."""
 
 
 _THOUSANDS = re.compile(r"\d{1,3}([.\s]\d{3})+")

@@ -198,6 +198,8 @@ class Producer(Address):
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The one-time token of the sign-up form that created it: a repeated submit finds it.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("producer")
@@ -219,6 +221,10 @@ class Producer(Address):
         """The moderator's choices for a producer in ``state``: (target, label) for each
         transition TRANSITIONS allows, in the order of ``Verification``."""
         return decisions_from(cls.TRANSITIONS, cls.DECISION_LABELS, cls.Verification(state))
+
+    @property
+    def is_suspended(self):
+        return self.verification == self.Verification.SUSPENDED
 
     def transition(self, target, note=""):
         """Move to ``target`` verification state or raise InvalidTransition; not saved."""
@@ -415,6 +421,7 @@ class Product(models.Model):
     )
     rejection_reason = models.TextField(_("reason"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # When a moderator last approved it; cleared when one rejects or unpublishes it.
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     ocop_stars = models.PositiveSmallIntegerField(
         _("OCOP stars"), choices=OCOP_STARS, null=True, blank=True
@@ -438,6 +445,8 @@ class Product(models.Model):
     ocop_expiry_warned_for = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The one-time token of the new-listing form that created it: a repeated submit finds it.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = ProductQuerySet.as_manager()
 
@@ -515,6 +524,8 @@ class Product(models.Model):
             self.submitted_at = timezone.now()
         if target == self.Review.APPROVED:
             self.published_at = timezone.now()
+        if target in {self.Review.REJECTED, self.Review.UNPUBLISHED}:
+            self.published_at = None
         self.rejection_reason = (
             reason if target in {self.Review.REJECTED, self.Review.UNPUBLISHED} else ""
         )
@@ -524,6 +535,13 @@ class Product(models.Model):
     def is_public(self):
         """The one listing's answer to ``Product.objects.public()``."""
         return self.review_state == self.Review.APPROVED and self.producer.is_verified
+
+    @property
+    def has_been_approved(self):
+        """The moderators' last word on the listing is approval: published now, or published
+        and since edited by the farmer and waiting for a new review. A listing never approved,
+        or rejected or taken off sale since, is not."""
+        return self.review_state == self.Review.APPROVED or self.published_at is not None
 
     @property
     def is_editable(self):

@@ -4,7 +4,7 @@ commands call these; each runs in one transaction, so nothing is half-saved."""
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -59,7 +59,15 @@ def record(producer, action, actor=None, product=None, note=""):
 # --- Producers ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+def form_already_used():
+    """A one-time form token came back with other data (the page was reused for something
+    else): the person opens the form again rather than getting someone else's row."""
+    return ValidationError(
+        _("This form was already sent once. Open the page again to start a new one."),
+        code="token_used",
+    )
+
+
 def register_farmer(
     *,
     phone,
@@ -72,9 +80,76 @@ def register_farmer(
     kind=Producer.Kind.HOUSEHOLD,
     onboarded_by=None,
     consent_method="",
+    submission_token=None,
 ):
     """Create the farmer's account (producer role) and their producer profile, awaiting
-    verification. With ``onboarded_by`` the helper and the farmer's consent are recorded."""
+    verification. With ``onboarded_by`` the helper and the farmer's consent are recorded.
+
+    The sign-up form's one-time ``submission_token`` is kept on the producer: the same form
+    sent again (with the same phone and password) returns the account the first one made.
+    A phone number that already has an account raises ValidationError, never IntegrityError,
+    even when two submits race."""
+    earlier = _earlier_signup(submission_token, phone, password)
+    if earlier is not None:
+        return earlier
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _create_farmer(
+                    phone=phone,
+                    password=password,
+                    full_name=full_name,
+                    province_code=province_code,
+                    commune_code=commune_code,
+                    village=village,
+                    producer_name=producer_name,
+                    kind=kind,
+                    onboarded_by=onboarded_by,
+                    consent_method=consent_method,
+                    submission_token=submission_token,
+                )
+        except IntegrityError:
+            # A twin submit, or another form with the same phone, was saved first.
+            earlier = _earlier_signup(submission_token, phone, password)
+            if earlier is not None:
+                return earlier
+            if get_user_model().objects.filter(phone=phone).exists():
+                raise ValidationError(
+                    {"phone": _("An account with this phone number already exists.")},
+                    code="unique",
+                ) from None
+            # else another farmer of the same name took the producer's slug: pick again
+    raise ValidationError(_("The account could not be created; send the form again."))
+
+
+def _earlier_signup(submission_token, phone, password):
+    """(user, producer) the sign-up form with this token already made, or None. Another
+    phone or password under the same token is refused: the token alone logs nobody in."""
+    if not submission_token:
+        return None
+    producer = Producer.objects.filter(submission_token=submission_token).first()
+    if producer is None:
+        return None
+    user = producer.members.filter(phone=phone).first()
+    if user is None or not user.check_password(password):
+        raise form_already_used()
+    return user, producer
+
+
+def _create_farmer(
+    *,
+    phone,
+    password,
+    full_name,
+    province_code,
+    commune_code,
+    village,
+    producer_name,
+    kind,
+    onboarded_by,
+    consent_method,
+    submission_token,
+):
     user = get_user_model().objects.create_user(phone, password, full_name=full_name)
     grant_role(user, Role.PRODUCER)
     name = producer_name or full_name
@@ -89,6 +164,7 @@ def register_farmer(
         onboarded_by=onboarded_by,
         consent_method=consent_method if onboarded_by else "",
         consent_at=timezone.now() if onboarded_by else None,
+        submission_token=submission_token,
     )
     producer.members.add(user)
     with site_language():
@@ -202,12 +278,28 @@ def _lock_editable(pk):
 
 
 @transaction.atomic
-def create_listing(producer, actor, **fields):
-    product = Product(producer=producer, **fields)
-    product.slug = unique_slug(Product, f"{product.name} {producer.name}")
-    product.save()
-    record(producer, Action.CREATED, actor=actor, product=product, note=product.name)
-    return product
+def create_listing(producer, actor, submission_token=None, **fields):
+    """Create a draft listing. The new-listing form's one-time ``submission_token`` is kept on
+    it: the same form sent again returns this draft instead of making a second one."""
+    # One new listing per producer at a time: a twin submit waits here, then finds the first.
+    Producer.objects.select_for_update().get(pk=producer.pk)
+    if submission_token:
+        earlier = Product.objects.filter(submission_token=submission_token).first()
+        if earlier is not None:
+            if earlier.producer_id != producer.pk:
+                raise form_already_used()
+            return earlier
+    for _attempt in range(3):
+        product = Product(producer=producer, submission_token=submission_token, **fields)
+        product.slug = unique_slug(Product, f"{product.name} {producer.name}")
+        try:
+            with transaction.atomic():
+                product.save()
+        except IntegrityError:
+            continue  # another producer's listing took the same slug meanwhile: pick again
+        record(producer, Action.CREATED, actor=actor, product=product, note=product.name)
+        return product
+    raise ValidationError(_("The listing could not be saved; send it again."), code="slug_taken")
 
 
 def update_listing(product, actor, changed_fields, certificate_upload=None):

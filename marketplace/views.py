@@ -25,6 +25,7 @@ from .forms import (
     AssistedSignupForm,
     CatalogueFilterForm,
     FarmerSignupForm,
+    NewProductForm,
     ProducerProfileForm,
     ProductBasicsForm,
     ProductDetailsForm,
@@ -314,14 +315,27 @@ def signup(request):
         response["Retry-After"] = str(throttle.SIGNUP_WINDOW_SECONDS)
         return response
     if attempt and form.is_valid():
-        user, producer = services.register_farmer(**form.registration())
-        login(request, user, backend="accounts.backends.PhoneBackend")
-        messages.success(
-            request,
-            _("Welcome! Your producer profile awaits verification. You can list products now."),
-        )
-        return redirect("marketplace:desk")
+        try:
+            user, producer = services.register_farmer(**form.registration())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            login(request, user, backend="accounts.backends.PhoneBackend")
+            messages.success(
+                request,
+                _("Welcome! Your producer profile awaits verification. You can list products now."),
+            )
+            return redirect("marketplace:desk")
     return render(request, "marketplace/signup.html", {"form": form, "assisted": False})
+
+
+def _add_errors(form, error):
+    """Show a service's ValidationError on the form: under its field, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 @login_required
@@ -332,15 +346,19 @@ def assisted_signup(request):
         raise PermissionDenied
     form = AssistedSignupForm(request.POST or None, communes=communes)
     if request.method == "POST" and not form.is_refresh() and form.is_valid():
-        _user, producer = services.register_farmer(
-            **form.registration(),
-            onboarded_by=request.user,
-            consent_method=form.cleaned_data["consent_method"],
-        )
-        messages.success(
-            request, _("%(name)s is signed up. Now list their products.") % {"name": producer}
-        )
-        return redirect("marketplace:producer_desk", slug=producer.slug)
+        try:
+            _user, producer = services.register_farmer(
+                **form.registration(),
+                onboarded_by=request.user,
+                consent_method=form.cleaned_data["consent_method"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s is signed up. Now list their products.") % {"name": producer}
+            )
+            return redirect("marketplace:producer_desk", slug=producer.slug)
     return render(request, "marketplace/signup.html", {"form": form, "assisted": True})
 
 
@@ -379,10 +397,14 @@ def _step_context(product, step, producer):
 def product_new(request, slug):
     """Step 1 for a new listing: name and kind. Saving it creates the draft."""
     producer = _producer_or_403(request, slug)
-    form = ProductBasicsForm(request.POST or None)
+    form = NewProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        product = services.create_listing(producer, request.user, **form.cleaned_data)
-        return redirect("marketplace:product_step", pk=product.pk, step=_next_step("thong-tin"))
+        try:
+            product = services.create_listing(producer, request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("marketplace:product_step", pk=product.pk, step=_next_step("thong-tin"))
     context = _step_context(None, "thong-tin", producer)
     context["form"] = form
     return render(request, "marketplace/listing_step.html", context)

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from growing_areas.models import GrowingArea
+from marketplace.forms import OneTimeTokenForm
 from marketplace.models import Product
 
 from .labels import LAYOUT_CHOICES
@@ -26,7 +27,7 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
 
 
-class BatchForm(forms.ModelForm):
+class BatchForm(OneTimeTokenForm, forms.ModelForm):
     class Meta:
         model = Batch
         fields = [
@@ -75,7 +76,7 @@ class BatchForm(forms.ModelForm):
         pass
 
 
-class EventForm(forms.Form):
+class EventForm(OneTimeTokenForm):
     kind = forms.ChoiceField(
         label=_("Step"),
         choices=[c for c in TraceEvent.Kind.choices if c[0] != TraceEvent.Kind.HARVEST],
@@ -122,7 +123,7 @@ class EventForm(forms.Form):
         self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
-class PrintRunForm(forms.Form):
+class PrintRunForm(OneTimeTokenForm):
     count = forms.IntegerField(
         label=_("Number of labels"),
         min_value=1,

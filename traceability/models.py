@@ -96,6 +96,8 @@ class Batch(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # The one-time token of the form that created it: a repeated submit finds it.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("batch")
@@ -208,6 +210,8 @@ class TraceEvent(AppendOnlyModel):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    # The one-time token of the form that created it: a repeated submit finds it.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("trace event")
@@ -310,6 +314,8 @@ class LabelPrintRun(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The one-time token of the form that created it: a repeated submit finds it.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("label print run")

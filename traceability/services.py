@@ -69,6 +69,57 @@ def check_can_act_for(user, producer):
         raise PermissionDenied
 
 
+# --- who may vouch --------------------------------------------------------------------------
+# A label tells a buyer the platform stands behind the package, so labels are printed only for
+# a listing the moderators approved (their last word on it is approval) of a verified
+# producer. Farmers keep records before review, so batches and steps need only a producer who
+# is not suspended; the provenance page warns while the product or producer is unreviewed.
+
+
+def recording_refusal(producer):
+    """Why nothing may be recorded for ``producer`` now, in a sentence; "" when it may."""
+    if producer.is_suspended:
+        return _(
+            "%(name)s is suspended by the platform: no batch or step can be recorded until the "
+            "moderators lift the suspension."
+        ) % {"name": producer.name}
+    return ""
+
+
+def printing_refusal(product):
+    """Why no label may be printed for ``product`` now, in a sentence; "" when they may."""
+    producer = product.producer
+    if producer.is_suspended:
+        return _("%(name)s is suspended by the platform: no labels can be printed.") % {
+            "name": producer.name
+        }
+    if not producer.is_verified:
+        return _("Labels can be printed once the platform has verified %(name)s.") % {
+            "name": producer.name
+        }
+    if not product.has_been_approved:
+        return _("Labels can be printed once a moderator has approved the listing “%(name)s”.") % {
+            "name": product.name
+        }
+    return ""
+
+
+def _refuse(message, code):
+    if message:
+        raise ValidationError(message, code=code)
+
+
+def _earlier(model, submission_token, **belongs_to):
+    """The row a form with this one-time token already created, or None. A token that comes
+    back for another batch or product is refused rather than answered with a foreign row."""
+    if not submission_token:
+        return None
+    earlier = model.objects.filter(submission_token=submission_token).first()
+    if earlier is not None and any(getattr(earlier, k) != v for k, v in belongs_to.items()):
+        raise marketplace_services.form_already_used()
+    return earlier
+
+
 # --- GTINs ----------------------------------------------------------------------------------
 
 
@@ -142,9 +193,23 @@ def record_batch(
     best_before=None,
     by=None,
     note="",
+    submission_token=None,
 ):
     """Record a harvested lot and its harvest event. The growing area must be active now and
-    one the product's batches may use (``GrowingArea.objects.eligible_for_batch``)."""
+    one the product's batches may use (``GrowingArea.objects.eligible_for_batch``), and the
+    producer not suspended. The new-batch form's one-time ``submission_token`` makes a repeated
+    submit return the batch the first one recorded."""
+    # One new batch of a product at a time: a twin submit waits here, then finds the first,
+    # and two suggested lots never collide.
+    locked = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("producer")
+        .get(pk=product.pk)
+    )
+    _refuse(recording_refusal(locked.producer), "producer_suspended")
+    earlier = _earlier(Batch, submission_token, product_id=product.pk)
+    if earlier is not None:
+        return earlier
     area = GrowingArea.objects.select_for_update().get(pk=growing_area.pk)
     if area.status != GrowingArea.Status.ACTIVE:
         raise ValidationError(
@@ -186,6 +251,7 @@ def record_batch(
         packing_date=packing_date,
         best_before=best_before,
         created_by=by,
+        submission_token=submission_token,
     )
     try:
         batch.full_clean()
@@ -275,10 +341,23 @@ def record_event(
     corrects=None,
     photos=(),
     documents=(),
+    submission_token=None,
 ):
     """Append a step to ``batch`` with its photos and documents. An inspection needs its
     certificate: a number or an uploaded document. Every file is checked before anything is
-    stored, stored re-encoded under a random name, and removed again if the save fails."""
+    stored, stored re-encoded under a random name, and removed again if the save fails.
+    Refused while the producer is suspended; the step form's one-time ``submission_token``
+    makes a repeated submit return the step the first one recorded."""
+    # One new step of a batch at a time: a twin submit waits here, then finds the first.
+    locked = (
+        Batch.objects.select_for_update(of=("self",))
+        .select_related("product__producer")
+        .get(pk=batch.pk)
+    )
+    _refuse(recording_refusal(locked.product.producer), "producer_suspended")
+    earlier = _earlier(TraceEvent, submission_token, batch_id=batch.pk)
+    if earlier is not None:
+        return earlier
     photo_uploads, document_uploads = list(photos), list(documents)
     _check_upload_limits(batch, photo_uploads, document_uploads)
     clean_photos = [_check_photo(upload) for upload in photo_uploads]
@@ -306,6 +385,7 @@ def record_event(
             certificate_issuer=certificate_issuer,
             corrects=corrects,
             recorded_by=by,
+            submission_token=submission_token,
         )
         event.full_clean()
         event.save()
@@ -371,16 +451,36 @@ def _fresh_serials(count):
 
 
 @transaction.atomic
-def issue_labels(batch, count, layout, by=None, build=True):
+def issue_labels(batch, count, layout, by=None, build=True, submission_token=None):
     """Create a print run of ``count`` labels with fresh random serials; the PDF is built by
-    Celery once the transaction commits (``build=False`` leaves that to the caller)."""
+    Celery once the transaction commits (``build=False`` leaves that to the caller).
+
+    Only for a listing the moderators approved, of a verified producer (``printing_refusal``).
+    The print form's one-time ``submission_token`` makes a repeated submit return the run the
+    first one created, so a double tap never makes twice the genuine serials."""
+    # One new run of a batch at a time: a twin submit waits here, then finds the first.
+    locked = (
+        Batch.objects.select_for_update(of=("self",))
+        .select_related("product__producer")
+        .get(pk=batch.pk)
+    )
+    _refuse(printing_refusal(locked.product), "not_vouched")
+    earlier = _earlier(LabelPrintRun, submission_token, batch_id=batch.pk)
+    if earlier is not None:
+        return earlier
     if layout not in LAYOUTS:
         raise ValidationError({"layout": _("Choose one of the sheet layouts.")})
     if not 1 <= count <= MAX_LABELS_PER_RUN:
         raise ValidationError({"count": _("Print between 1 and 10,000 labels in one run.")})
     if not batch.gtin:
         ensure_gtin(batch.product)
-    run = LabelPrintRun.objects.create(batch=batch, count=count, layout=layout, requested_by=by)
+    run = LabelPrintRun.objects.create(
+        batch=batch,
+        count=count,
+        layout=layout,
+        requested_by=by,
+        submission_token=submission_token,
+    )
     serials = _fresh_serials(count)
     Label.objects.bulk_create(
         [

@@ -258,6 +258,37 @@ def _warnings(batch, label, serial_unknown):
     return warnings
 
 
+def _vouching_warnings(product):
+    """What the platform has not vouched for: a label page never reads as a guarantee for a
+    producer it suspended or has not verified, or a listing its moderators have not approved."""
+    producer = product.producer
+    warnings = []
+    if producer.is_suspended:
+        warnings.append(
+            _(
+                "The platform has suspended the producer %(name)s. The information on this page "
+                "is not vouched for by the platform."
+            )
+            % {"name": producer.name}
+        )
+    elif not producer.is_verified:
+        warnings.append(
+            _(
+                "The platform has not yet verified the producer %(name)s: the information on "
+                "this page comes from the producer alone and has not been checked."
+            )
+            % {"name": producer.name}
+        )
+    if not product.has_been_approved:
+        warnings.append(
+            _(
+                "The platform's moderators have not approved this product: the information on "
+                "this page has not been checked."
+            )
+        )
+    return warnings
+
+
 def _page(request, link, product, batch, label, serial_unknown=False):
     # The HTML page reads the events only when its cached timeline is missing or stale.
     events = SimpleLazyObject(lambda: _load_events(batch) if batch else [])
@@ -299,7 +330,7 @@ def _page(request, link, product, batch, label, serial_unknown=False):
         "events": events,
         "timeline_key": _timeline_key(batch) if batch else None,
         "timeline_seconds": TIMELINE_CACHE_SECONDS,
-        "warnings": _warnings(batch, label, serial_unknown),
+        "warnings": _warnings(batch, label, serial_unknown) + _vouching_warnings(product),
         "product_url": _product_url(product),
         "epcis_url": _epcis_url(link.gtin, batch) if batch else None,
     }
@@ -481,6 +512,7 @@ def batch_new(request):
                 best_before=data["best_before"],
                 note=data["note"],
                 by=request.user,
+                submission_token=data["submission_token"],
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -511,6 +543,9 @@ def _batch_page(request, batch, event_form=None, print_form=None, void_form=None
         "print_form": print_form or PrintRunForm(),
         "void_form": void_form or VoidLabelForm(),
         "lot_url": _absolute(batch.lot_path) if batch.gtin else None,
+        # the farmer reads why a form is missing instead of meeting a refusal after filling it
+        "record_refusal": services.recording_refusal(batch.product.producer),
+        "print_refusal": services.printing_refusal(batch.product),
     }
     status = 400 if any(f and f.errors for f in (event_form, print_form, void_form)) else 200
     return render(request, "traceability/batch_detail.html", context, status=status)
@@ -541,6 +576,7 @@ def event_new(request, pk):
                 photos=data["photos"],
                 documents=data["documents"],
                 by=request.user,
+                submission_token=data["submission_token"],
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -558,7 +594,11 @@ def print_run_new(request, pk):
     if form.is_valid():
         try:
             run = services.issue_labels(
-                batch, form.cleaned_data["count"], form.cleaned_data["layout"], by=request.user
+                batch,
+                form.cleaned_data["count"],
+                form.cleaned_data["layout"],
+                by=request.user,
+                submission_token=form.cleaned_data["submission_token"],
             )
         except ValidationError as error:
             _add_errors(form, error)

@@ -309,6 +309,9 @@ class LabelPrintRun(models.Model):
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Moved by the worker after every page: a building run whose heartbeat stops was left
+    # behind by a worker that died, and the sweep sends it again within minutes.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -328,8 +331,9 @@ class LabelPrintRun(models.Model):
                 % {"old": self.get_status_display(), "new": target.label}
             )
         self.status = target
-        if target == self.Status.BUILDING and not self.started_at:
-            self.started_at = timezone.now()
+        if target == self.Status.BUILDING:
+            self.started_at = self.started_at or timezone.now()
+            self.heartbeat_at = timezone.now()
         if target in {self.Status.DONE, self.Status.FAILED}:
             self.finished_at = timezone.now()
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model_string
 
+from config.validators import implausible_dates
+
 from .digital_link import build_path
 from .gs1 import GS1Error, lot_validator, validate_gtin
 from .labels import LAYOUT_CHOICES
@@ -110,7 +112,13 @@ class Batch(models.Model):
 
     def clean(self):
         super().clean()
-        errors = {}
+        errors = implausible_dates(self, "harvest_date", "packing_date", "best_before")
+        if errors:
+            raise ValidationError(errors)
+        if self._state.adding and "/" in (self.lot or ""):
+            # runserver cannot pass a "/" inside a path segment to the resolver (only
+            # gunicorn can), so new lots may not hold one; older lots keep resolving there
+            errors["lot"] = _("A lot code cannot contain “/”: use “-” instead.")
         today = timezone.localdate()
         if self.harvest_date and self.harvest_date > today:
             errors["harvest_date"] = _("The harvest date cannot be in the future.")
@@ -219,6 +227,8 @@ class TraceEvent(AppendOnlyModel):
 
     def clean(self):
         super().clean()
+        if errors := implausible_dates(self, "occurred_at"):
+            raise ValidationError(errors)
         if self.occurred_at and self.occurred_at > timezone.now() + timedelta(minutes=5):
             raise ValidationError({"occurred_at": _("The time cannot be in the future.")})
         if self.corrects_id and self.batch_id and self.corrects.batch_id != self.batch_id:

@@ -378,10 +378,11 @@ def _label_contents(run):
             .order_by("position")
             .values_list("position", "serial")[:LABEL_CHUNK]
         )
-        for after, serial in chunk:  # the last position read starts the next query
+        for _position, serial in chunk:
             yield LabelContent(url=label_url(gtin, lot, serial), product_name=name, lot=lot)
         if len(chunk) < LABEL_CHUNK:
             return
+        after = chunk[-1][0]
 
 
 def _mark_failed(run_id, error):

@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -47,6 +47,8 @@ def area_list(request):
 @require_GET
 def area_detail(request, code):
     canonical = normalize_code(code)
+    if not canonical:  # only spaces: no code to redirect to
+        raise Http404
     if canonical != code:
         return redirect("growing_areas:detail", code=canonical, permanent=True)
     area = get_object_or_404(GrowingArea.objects.prefetch_related("certifications"), code=code)

@@ -392,6 +392,8 @@ def _mark_failed(run_id, error):
     try:
         with transaction.atomic():
             run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
+            if run.status == LabelPrintRun.Status.DONE:
+                return  # another delivery of the same run finished it
             run.transition(LabelPrintRun.Status.FAILED)
             run.error = str(error)[:1000]
             run.save(update_fields=["status", "error", "finished_at"])
@@ -439,6 +441,9 @@ def build_print_run(run_id, progress=None):
             )
         with transaction.atomic():
             run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
+            if run.status == LabelPrintRun.Status.DONE:  # another delivery finished first
+                LabelPrintRun.pdf.field.storage.delete(name)
+                return run
             run.pdf.name = name
             run.progress = run.count
             run.transition(LabelPrintRun.Status.DONE)
@@ -455,13 +460,22 @@ def stale_print_runs(now=None):
     message was lost), or building with a heartbeat older than STALE_BUILDING_AFTER (the
     worker died, or could not even record its failure)."""
     now = now or timezone.now()
-    queued = LabelPrintRun.objects.filter(
-        status=LabelPrintRun.Status.QUEUED, created_at__lt=now - STALE_QUEUED_AFTER
-    )
+    queued = LabelPrintRun.objects.annotate(
+        last_sign=Coalesce("heartbeat_at", "created_at")
+    ).filter(status=LabelPrintRun.Status.QUEUED, last_sign__lt=now - STALE_QUEUED_AFTER)
     stuck = LabelPrintRun.objects.annotate(last_sign=Coalesce("heartbeat_at", "started_at")).filter(
         status=LabelPrintRun.Status.BUILDING, last_sign__lt=now - STALE_BUILDING_AFTER
     )
     return list(queued.values_list("pk", flat=True)) + list(stuck.values_list("pk", flat=True))
+
+
+def take_stale_print_runs(now=None):
+    """The stale runs, each marked as just sent again (its heartbeat moved), so the next
+    sweep leaves it alone while its new message waits behind a busy worker."""
+    now = now or timezone.now()
+    stale = stale_print_runs(now)
+    LabelPrintRun.objects.filter(pk__in=stale).update(heartbeat_at=now)
+    return stale
 
 
 def _void_reason(reason):

@@ -238,3 +238,21 @@ def _concurrent_scenario():
 
 if __name__ == "__main__":
     _concurrent_scenario()
+
+
+def test_a_run_sent_again_is_left_alone_while_its_message_waits(batch):
+    from traceability import services
+    from traceability.models import LabelPrintRun
+    from traceability.tasks import build_print_run, requeue_stale_print_runs
+
+    run = services.issue_labels(batch, 4, "a4-50x50", build=False)
+    LabelPrintRun.objects.filter(pk=run.pk).update(
+        status="building", started_at=timezone.now() - timedelta(minutes=10)
+    )
+    with mock.patch.object(build_print_run, "delay") as send:  # the worker is busy elsewhere
+        assert requeue_stale_print_runs() == 1
+        assert requeue_stale_print_runs() == 0  # not sent a second time a minute later
+        later = timezone.now() + timedelta(minutes=4)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            assert requeue_stale_print_runs() == 1  # still nothing: send once more
+    assert send.call_args_list == [mock.call(run.pk)] * 2

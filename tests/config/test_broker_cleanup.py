@@ -19,8 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def sqlite_broker_worker(tmp_path):
+def sqlite_broker_worker(tmp_path, monkeypatch):
     """A real worker on a SQLite broker file of its own, whatever the suite's broker is."""
+    # Celery lets these variables override the URLs an app is given: drop the suite's own
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
     results = f"db+sqlite:///{tmp_path / 'results.sqlite3'}"

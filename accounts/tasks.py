@@ -21,7 +21,7 @@ def deliver_notification(self, notification_id):
 def resend_undelivered_notifications():
     """Periodic sweep: queue again what was left behind (delivery itself is idempotent)."""
     ids = list(
-        notifications.undelivered(older_than=timedelta(minutes=5))
+        notifications.undelivered(older_than=timedelta(minutes=3))
         .filter(created_at__gt=timezone.now() - timedelta(days=2))
         .values_list("pk", flat=True)[:1000]
     )

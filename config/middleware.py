@@ -3,8 +3,10 @@ switch (a cookie). Only the label pages scanned by buyers anywhere follow the br
 Accept-Language, as a GS1 resolver should."""
 
 from django.conf import settings
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.http import escape_leading_slashes
 
 
 class LanguageMiddleware(LocaleMiddleware):
@@ -16,3 +18,25 @@ class LanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's, except for a POST (PUT, PATCH, DELETE …) to an address missing its final
+    slash: it is sent on with 308, which keeps the method and the body, where Django raises
+    an error with DEBUG on and turns it into a GET without."""
+
+    def get_full_path_with_slash(self, request):
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+    def _keep_method(self, request, response):
+        if request.method not in {"GET", "HEAD"} and response.status_code == 301:
+            response.status_code = 308
+        return response
+
+    def process_request(self, request):
+        response = super().process_request(request)
+        return self._keep_method(request, response) if response is not None else None
+
+    def process_response(self, request, response):
+        redirect = super().process_response(request, response)
+        return redirect if redirect is response else self._keep_method(request, redirect)

@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -252,6 +252,17 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis hands an unacknowledged message (its worker died) to another worker after this
+    # long; it must outlast the longest task, or a running task would be delivered twice.
+    # The sweeps below notice a dead worker's print runs and imports much sooner.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60,
+    }
+# The SQLAlchemy broker (sqla+…) has no visibility timeout: a message taken by a worker that
+# dies is not delivered again (the sweeps re-queue the work), and delivered messages stay in
+# its table until config.purge_delivered_broker_messages deletes those older than this.
+CELERY_BROKER_KEEP_DELIVERED = timedelta(hours=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
@@ -259,7 +270,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "accounts-resend-undelivered-notifications": {
         "task": "accounts.tasks.resend_undelivered_notifications",
-        "schedule": timedelta(minutes=10),
+        "schedule": timedelta(minutes=2),
     },
     "growing-areas-expiry-notice": {
         "task": "growing_areas.tasks.notify_expiring_growing_areas",
@@ -267,13 +278,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "growing-areas-requeue-stale-imports": {
         "task": "growing_areas.tasks.requeue_stale_imports",
-        "schedule": timedelta(minutes=10),
+        "schedule": timedelta(minutes=2),
     },
     "traceability-requeue-stale-print-runs": {
         "task": "traceability.tasks.requeue_stale_print_runs",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=1),
     },
 }
+if CELERY_BROKER_URL.startswith("sqla+"):
+    CELERY_BEAT_SCHEDULE["config-purge-delivered-broker-messages"] = {
+        "task": "config.purge_delivered_broker_messages",
+        "schedule": timedelta(minutes=30),
+    }
 
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview panel sets its own SAMEORIGIN override

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from config.validators import implausible_dates
 from places import divisions
 from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
 
@@ -208,7 +209,7 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
 
     def clean(self):
         super().clean()
-        errors = {}
+        errors = implausible_dates(self, "issued_on", "valid_until")
         commune = divisions.commune(self.commune_code)
         if commune is not None:
             if not self.province_code:
@@ -216,7 +217,7 @@ class GrowingArea(PlaceCodesMixin, ClusterableModel):
             elif commune.province_code != self.province_code:
                 errors["commune_code"] = _("This commune is not in the chosen province.")
         if self.issued_on and self.valid_until and self.valid_until < self.issued_on:
-            errors["valid_until"] = _("The expiry date is before the issue date.")
+            errors.setdefault("valid_until", _("The expiry date is before the issue date."))
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = _(
                 "Give both the latitude and the longitude, or neither."
@@ -363,6 +364,8 @@ class Certification(models.Model):
 
     def clean(self):
         super().clean()
+        if errors := implausible_dates(self, "issued_on", "valid_until"):
+            raise ValidationError(errors)
         if self.issued_on and self.valid_until and self.valid_until < self.issued_on:
             raise ValidationError({"valid_until": _("The expiry date is before the issue date.")})
 

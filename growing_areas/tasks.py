@@ -9,8 +9,9 @@ from django.utils import timezone, translation
 from . import services
 from .models import ImportJob
 
-# A job that has not moved for this long was left behind by a worker that died.
-STALE_AFTER = timedelta(minutes=15)
+# A job that has not moved for this long was left behind by a worker that died (a live one
+# reports progress every few hundred rows, seconds apart).
+STALE_AFTER = timedelta(minutes=5)
 
 
 @shared_task(acks_late=True)

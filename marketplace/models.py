@@ -20,6 +20,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from accounts.phone import display_phone
+from config.validators import implausible_dates
 from places import divisions
 from places.divisions import fold
 from places.forms import province_choices
@@ -478,7 +479,7 @@ class Product(models.Model):
 
     def clean(self):
         super().clean()
-        errors = {}
+        errors = implausible_dates(self, "ocop_decision_date")
         ocop_fields = [self.ocop_stars, self.ocop_decision_number, self.ocop_decision_date]
         if any(ocop_fields) and not all(ocop_fields):
             errors[NON_FIELD_ERRORS] = _(

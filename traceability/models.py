@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model_string
 
+from config.validators import implausible_dates
+
 from .digital_link import build_path
 from .gs1 import GS1Error, lot_validator, validate_gtin
 from .labels import LAYOUT_CHOICES
@@ -112,7 +114,13 @@ class Batch(models.Model):
 
     def clean(self):
         super().clean()
-        errors = {}
+        errors = implausible_dates(self, "harvest_date", "packing_date", "best_before")
+        if errors:
+            raise ValidationError(errors)
+        if self._state.adding and "/" in (self.lot or ""):
+            # runserver cannot pass a "/" inside a path segment to the resolver (only
+            # gunicorn can), so new lots may not hold one; older lots keep resolving there
+            errors["lot"] = _("A lot code cannot contain “/”: use “-” instead.")
         today = timezone.localdate()
         if self.harvest_date and self.harvest_date > today:
             errors["harvest_date"] = _("The harvest date cannot be in the future.")
@@ -223,6 +231,8 @@ class TraceEvent(AppendOnlyModel):
 
     def clean(self):
         super().clean()
+        if errors := implausible_dates(self, "occurred_at"):
+            raise ValidationError(errors)
         if self.occurred_at and self.occurred_at > timezone.now() + timedelta(minutes=5):
             raise ValidationError({"occurred_at": _("The time cannot be in the future.")})
         if self.corrects_id and self.batch_id and self.corrects.batch_id != self.batch_id:
@@ -313,6 +323,9 @@ class LabelPrintRun(models.Model):
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Moved by the worker after every page: a building run whose heartbeat stops was left
+    # behind by a worker that died, and the sweep sends it again within minutes.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # The one-time token of the form that created it: a repeated submit finds it.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -334,8 +347,9 @@ class LabelPrintRun(models.Model):
                 % {"old": self.get_status_display(), "new": target.label}
             )
         self.status = target
-        if target == self.Status.BUILDING and not self.started_at:
-            self.started_at = timezone.now()
+        if target == self.Status.BUILDING:
+            self.started_at = self.started_at or timezone.now()
+            self.heartbeat_at = timezone.now()
         if target in {self.Status.DONE, self.Status.FAILED}:
             self.finished_at = timezone.now()
 

@@ -13,9 +13,9 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -496,18 +496,58 @@ def issue_labels(batch, count, layout, by=None, build=True, submission_token=Non
     return run
 
 
+# Serials read per query while a run is drawn.
+LABEL_CHUNK = 1000
+# A building run whose heartbeat (moved after every page, a fraction of a second apart) has
+# stood still this long was left behind by a worker that died; a queued run this old by
+# a lost message.
+STALE_BUILDING_AFTER = timedelta(minutes=3)
+STALE_QUEUED_AFTER = timedelta(minutes=2)
+
+
 def _label_contents(run):
+    """The run's labels in print order, read LABEL_CHUNK at a time by separate short
+    queries: no cursor stays open while pages are drawn, so on SQLite the worker holds no
+    read snapshot that would make its progress writes fail with "database is locked"."""
     batch = run.batch
     gtin, lot, name = batch.gtin, batch.lot, batch.product.name
-    serials = run.labels.order_by("position").values_list("serial", flat=True)
-    for serial in serials.iterator(chunk_size=1000):
-        yield LabelContent(url=label_url(gtin, lot, serial), product_name=name, lot=lot)
+    after = -1
+    while True:
+        chunk = list(
+            run.labels.filter(position__gt=after)
+            .order_by("position")
+            .values_list("position", "serial")[:LABEL_CHUNK]
+        )
+        for _position, serial in chunk:
+            yield LabelContent(url=label_url(gtin, lot, serial), product_name=name, lot=lot)
+        if len(chunk) < LABEL_CHUNK:
+            return
+        after = chunk[-1][0]
+
+
+def _mark_failed(run_id, error):
+    """Record why the run failed. When even that cannot be written (the database is
+    unavailable), the run stays "building" with a stopped heartbeat, and the sweep sends it
+    again within STALE_BUILDING_AFTER."""
+    try:
+        with transaction.atomic():
+            run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
+            if run.status == LabelPrintRun.Status.DONE:
+                return  # another delivery of the same run finished it
+            run.transition(LabelPrintRun.Status.FAILED)
+            run.error = str(error)[:1000]
+            run.save(update_fields=["status", "error", "finished_at"])
+    except DatabaseError:
+        logger.exception("label print run %s: could not record the failure", run_id)
 
 
 def build_print_run(run_id, progress=None):
     """Draw the run's PDF into media storage. Safe to call again: a finished run is left
     alone, an interrupted one is drawn again from the start. ``progress(done, total)`` is
-    called after each page, besides the run's own progress counter."""
+    called after each page, besides the run's own progress counter and heartbeat.
+
+    Each database write is its own short transaction and no read stays open across pages,
+    so on SQLite several runs can be drawn while others write (a commune printing at once)."""
     with transaction.atomic():
         run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
         if run.status == LabelPrintRun.Status.DONE:
@@ -515,11 +555,11 @@ def build_print_run(run_id, progress=None):
         run.transition(LabelPrintRun.Status.BUILDING)
         run.progress = 0
         run.error = ""
-        run.save(update_fields=["status", "progress", "error", "started_at"])
+        run.save(update_fields=["status", "progress", "error", "started_at", "heartbeat_at"])
     run = LabelPrintRun.objects.select_related("batch__product").get(pk=run_id)
 
     def on_page(done, total):
-        LabelPrintRun.objects.filter(pk=run_id).update(progress=done)
+        LabelPrintRun.objects.filter(pk=run_id).update(progress=done, heartbeat_at=timezone.now())
         if progress:
             progress(done, total)
 
@@ -535,35 +575,47 @@ def build_print_run(run_id, progress=None):
             )
             scratch.seek(0)
             # An unguessable name: the file holds genuine serials and a bucket may be public.
-            name = f"{uuid.uuid4().hex}.pdf"
-            with transaction.atomic():
-                run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
-                run.pdf.save(name, File(scratch), save=False)
-                run.progress = run.count
-                run.transition(LabelPrintRun.Status.DONE)
-                run.save(update_fields=["pdf", "progress", "status", "finished_at"])
-    except Exception as error:
-        logger.exception("label print run %s failed", run_id)
+            # Stored before the row is locked, so no writer waits on the upload.
+            name = run.pdf.storage.save(
+                run.pdf.field.generate_filename(run, f"{uuid.uuid4().hex}.pdf"), File(scratch)
+            )
         with transaction.atomic():
             run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
-            run.transition(LabelPrintRun.Status.FAILED)
-            run.error = str(error)[:1000]
-            run.save(update_fields=["status", "error", "finished_at"])
+            if run.status == LabelPrintRun.Status.DONE:  # another delivery finished first
+                LabelPrintRun.pdf.field.storage.delete(name)
+                return run
+            run.pdf.name = name
+            run.progress = run.count
+            run.transition(LabelPrintRun.Status.DONE)
+            run.save(update_fields=["pdf", "progress", "status", "finished_at"])
+    except Exception as error:
+        logger.exception("label print run %s failed", run_id)
+        _mark_failed(run_id, error)
         raise
     return run
 
 
 def stale_print_runs(now=None):
-    """Runs a worker should be building but is not: queued for over 2 minutes, or building
-    with no end for over 20 (the worker was killed)."""
+    """Runs a worker should be building but is not: queued for over STALE_QUEUED_AFTER (the
+    message was lost), or building with a heartbeat older than STALE_BUILDING_AFTER (the
+    worker died, or could not even record its failure)."""
     now = now or timezone.now()
-    queued = LabelPrintRun.objects.filter(
-        status=LabelPrintRun.Status.QUEUED, created_at__lt=now - timedelta(minutes=2)
-    )
-    stuck = LabelPrintRun.objects.filter(
-        status=LabelPrintRun.Status.BUILDING, started_at__lt=now - timedelta(minutes=20)
+    queued = LabelPrintRun.objects.annotate(
+        last_sign=Coalesce("heartbeat_at", "created_at")
+    ).filter(status=LabelPrintRun.Status.QUEUED, last_sign__lt=now - STALE_QUEUED_AFTER)
+    stuck = LabelPrintRun.objects.annotate(last_sign=Coalesce("heartbeat_at", "started_at")).filter(
+        status=LabelPrintRun.Status.BUILDING, last_sign__lt=now - STALE_BUILDING_AFTER
     )
     return list(queued.values_list("pk", flat=True)) + list(stuck.values_list("pk", flat=True))
+
+
+def take_stale_print_runs(now=None):
+    """The stale runs, each marked as just sent again (its heartbeat moved), so the next
+    sweep leaves it alone while its new message waits behind a busy worker."""
+    now = now or timezone.now()
+    stale = stale_print_runs(now)
+    LabelPrintRun.objects.filter(pk__in=stale).update(heartbeat_at=now)
+    return stale
 
 
 def _void_reason(reason):

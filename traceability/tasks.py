@@ -14,7 +14,7 @@ def build_print_run(run_id):
 @shared_task
 def requeue_stale_print_runs():
     """Beat: send again the runs a killed worker left queued or half-built."""
-    stale = services.stale_print_runs()
+    stale = services.take_stale_print_runs()
     for run_id in stale:
         build_print_run.delay(run_id)
     return len(stale)

@@ -6,7 +6,8 @@ app_name = "traceability"
 
 urlpatterns = [
     # GS1 Digital Link: /01/<gtin>[/22/<cpv>][/10/<lot>][/21/<serial>], checked by the view
-    re_path(r"^01/(?P<rest>.*)$", views.resolve, name="resolve"),
+    # "/01" alone too, so every method on it gets the resolver's answer (405 with Allow)
+    re_path(r"^01(?:/(?P<rest>.*))?$", views.resolve, name="resolve"),
     path(".well-known/gs1resolver", views.resolver_description, name="resolver_description"),
     path("epcis/events", views.epcis_events, name="epcis_events"),
     # the farmer's side, under the seller desk

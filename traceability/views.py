@@ -64,6 +64,15 @@ def _options():
     return _cors(response)
 
 
+def _method_not_allowed(request):
+    """405 with Allow for a method the resolver does not answer, or None for one it does."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return None
+    response = HttpResponse(status=405)
+    response["Allow"] = RESOLVER_METHODS
+    return _cors(response)
+
+
 def _raw_path(request):
     """The request path still percent-encoded, so a "/" inside a lot (%2F) stays in its
     value. gunicorn passes RAW_URI; without it the decoded path is encoded again."""
@@ -352,10 +361,8 @@ def resolve(request, rest=""):
     """Every /01/… address: check its syntax, then answer with the most specific page."""
     if request.method == "OPTIONS":
         return _options()
-    if request.method not in {"GET", "HEAD"}:
-        response = HttpResponse(status=405)
-        response["Allow"] = RESOLVER_METHODS
-        return _cors(response)
+    if refused := _method_not_allowed(request):
+        return refused
     query = request.META.get("QUERY_STRING", "")
     try:
         link = parse(_raw_path(request), query)
@@ -409,6 +416,8 @@ def resolver_description(request):
     """/.well-known/gs1resolver: what this resolver answers, per GS1-Conformant Resolver."""
     if request.method == "OPTIONS":
         return _options()
+    if refused := _method_not_allowed(request):
+        return refused
     root = settings.SITE_URL
     data = {
         "name": "Chợ Phiên",
@@ -437,6 +446,8 @@ def epcis_events(request):
     """GET /epcis/events?gtin=<gtin14>&lot=<lot>: the batch's events as an EPCIS 2.0 document."""
     if request.method == "OPTIONS":
         return _options()
+    if refused := _method_not_allowed(request):
+        return refused
     try:
         gtin = validate_gtin(request.GET.get("gtin", ""))
         lot = validate_lot(request.GET.get("lot", ""))

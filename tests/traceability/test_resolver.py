@@ -374,14 +374,19 @@ def test_a_lot_with_a_slash_resolves_from_the_raw_path(client, tea, area):
     from datetime import date
     from decimal import Decimal
 
+    from traceability.models import Batch
+
     batch = services.record_batch(
         product=tea,
         growing_area=area,
-        lot="L/26-A",
+        lot="L-26-A",
         harvest_date=date(2026, 3, 15),
         quantity=Decimal(5),
         unit="kg",
     )
+    # new lots may not hold "/" any more; one recorded before that rule keeps resolving
+    Batch.objects.filter(pk=batch.pk).update(lot="L/26-A")
+    batch.refresh_from_db()
     label = services.issue_labels(batch, 1, "a4-50x50", build=False).labels.get()
     assert label.path == f"/01/{GTIN}/10/L%2F26-A/21/{label.serial}"
     # gunicorn passes the path as sent in RAW_URI, so %2F stays inside the lot

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('traceability', '0003_label_voiding'),
+        ('traceability', '0004_scan_counting'),
     ]
 
     operations = [

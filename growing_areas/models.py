@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from accounts.audit import AuditRecord
 from places import divisions
 from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
 
@@ -305,12 +306,12 @@ class Certification(models.Model):
         return self.valid_until >= local_today()
 
 
-class StatusChange(models.Model):
+class StatusChange(AuditRecord):
     """One change of an area's status: who, when, why. Never edited."""
 
     area = models.ForeignKey(
         GrowingArea,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="status_changes",
         verbose_name=_("growing area"),
     )

@@ -19,7 +19,7 @@ class AppendOnlyError(ValidationError):
 
 def _refuse_change(model):
     return AppendOnlyError(
-        _("%(records)s are a history: a record cannot be changed, only a new one added.")
+        _("%(records)s: a record is kept as written and cannot be changed; add a new one.")
         % {"records": capfirst(model._meta.verbose_name_plural)},
         code="append_only",
     )
@@ -27,7 +27,7 @@ def _refuse_change(model):
 
 def _refuse_delete(model):
     return AppendOnlyError(
-        _("%(records)s are a history: a record cannot be deleted.")
+        _("%(records)s: a record is kept as written and cannot be deleted.")
         % {"records": capfirst(model._meta.verbose_name_plural)},
         code="append_only",
     )

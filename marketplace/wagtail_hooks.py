@@ -10,7 +10,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from accounts.audit_admin import KeptHistoryDeleteView
 from places import divisions
 from places.forms import province_choices
 
@@ -27,7 +26,6 @@ def commune_choices():
 class ProducerViewSet(SnippetViewSet):
     model = Producer
     icon = "group"
-    delete_view_class = KeptHistoryDeleteView  # a producer with a history is kept
     menu_label = _("Producers")
     list_display = ["name", "kind", "verification", "onboarded_by", "created_at"]
     list_filter = ["verification", "kind", "province_code"]

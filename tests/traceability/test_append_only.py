@@ -143,3 +143,14 @@ def test_an_area_with_a_status_history_cannot_be_deleted(make_area, producer_use
     with pytest.raises(ProtectedError):
         area.delete()
     assert area.status_changes.count() == 1
+
+
+def test_voiding_a_run_records_each_newly_voided_labels_voiding(run, label, producer_user):
+    services.void_label(label, reason="Tem bị rách", by=producer_user)
+    assert services.void_run(run, reason="Mất tập tem", by=producer_user) == 4
+    assert label.voidings.count() == 1  # voided before: no second entry
+    others = run.labels.exclude(pk=label.pk)
+    assert sorted(
+        LabelVoiding.objects.filter(label__in=others).values_list("label", "action", "reason")
+    ) == sorted((other.pk, "void", "Mất tập tem") for other in others)
+    assert all(v.by == producer_user for v in LabelVoiding.objects.filter(label__in=others))

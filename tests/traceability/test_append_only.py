@@ -104,6 +104,10 @@ def test_an_audit_row_cannot_be_changed_through_its_queryset(audit_row):
     setattr(row, field, value)
     with transaction.atomic(), pytest.raises(AppendOnlyError):
         model.objects.bulk_update([row], [field])
+    with transaction.atomic(), pytest.raises(AppendOnlyError):  # an upsert overwrites
+        model.objects.bulk_create(
+            [row], update_conflicts=True, unique_fields=["id"], update_fields=[field]
+        )
     assert getattr(model.objects.get(pk=row.pk), field) == before
 
 

@@ -12,16 +12,23 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
 SERVICES_REDIS_DBS ?= 0 1 2
 _redis_db = $(word $(1),$(SERVICES_REDIS_DBS))
 
-.PHONY: install run worker test test-services bench lint format messages compilemessages lock clean
+.PHONY: install install-prod run worker test test-services bench lint format messages compilemessages lock clean
+
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+# Development: the runtime pins plus the test and development tools on top.
+$(VENV)/.installed: requirements.lock requirements-dev.lock | $(BIN)/python
+	$(PIP_INSTALL) -r requirements.lock -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
+
+# Production: the runtime pins only (no pytest, playwright or ruff on a server).
+install-prod: | $(BIN)/python
+	$(PIP_INSTALL) -r requirements.lock
 
 # Translations are committed compiled; recompile only where gettext is installed.
 compilemessages: install
@@ -76,10 +83,16 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Re-resolve the pinned dependencies after editing pyproject.toml.
+# Re-resolve the pinned dependencies after editing pyproject.toml: requirements.lock holds what
+# production runs, requirements-dev.lock the dev extra's tools on top of it (the same pins for
+# what both need, which stay only in requirements.lock).
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock"
 lock: install
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock \
+	  $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

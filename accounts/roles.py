@@ -11,8 +11,8 @@ class Role(models.TextChoices):
     MODERATOR = "moderator", _("Moderator")
 
 
-# Permissions a role's group holds, as "app_label.codename". Later apps add theirs through
-# data migrations that call ensure_role_groups() again.
+# Permissions a role's group holds, as "app_label.codename". Given to the groups after every
+# migrate (accounts.apps.sync_role_groups), never on sign-up; migrations keep their own lists.
 ROLE_PERMISSIONS = {
     Role.PRODUCER: [],
     Role.COMMUNITY_HELPER: [],

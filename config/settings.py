@@ -46,6 +46,7 @@ WAGTAIL_SITE_NAME = "Chợ Phiên"
 
 INSTALLED_APPS = [
     # project apps, in import order: a row may import only from rows above it
+    "config.apps.ProjectConfig",  # system checks on these settings (config/checks.py)
     "accounts",
     "places",
     "growing_areas",
@@ -356,7 +357,8 @@ DEFAULT_PROVINCE_CODE = env.str("DEFAULT_PROVINCE_CODE", default="15")  # Lào C
 
 # Traceability (docs/traceability.md). GTINs the platform allocates are numbered under this GS1
 # company prefix. The default, in Vietnam's 893 range, is a placeholder for development only:
-# in production set the prefix licensed from GS1 Vietnam, or allocated GTINs will collide.
+# production refuses to start with it (config/checks.py); set the prefix licensed from GS1
+# Vietnam, or allocated GTINs will collide.
 GS1_COMPANY_PREFIX = env.str("GS1_COMPANY_PREFIX", default="8939999")
 # A label scanned more often than this, or from more distinct networks (/24 or /48), is shown
 # with a warning that it may be copied and flagged to moderators.

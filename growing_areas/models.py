@@ -16,6 +16,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from config.validators import implausible_dates
+from accounts.audit import AuditRecord
 from places import divisions
 from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
 
@@ -374,12 +375,12 @@ class Certification(models.Model):
         return self.valid_until >= local_today()
 
 
-class StatusChange(models.Model):
+class StatusChange(AuditRecord):
     """One change of an area's status: who, when, why. Never edited."""
 
     area = models.ForeignKey(
         GrowingArea,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="status_changes",
         verbose_name=_("growing area"),
     )

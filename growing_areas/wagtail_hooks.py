@@ -21,6 +21,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.widgets import Button
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet
 
+from accounts.audit_admin import KeptHistoryDeleteView
 from places import divisions
 from places.forms import province_choices
 
@@ -185,6 +186,7 @@ class GrowingAreaViewSet(SnippetViewSet):
     menu_order = 1
     index_view_class = GrowingAreaIndexView
     edit_view_class = GrowingAreaEditView
+    delete_view_class = KeptHistoryDeleteView  # a code with a status history is revoked instead
     list_per_page = 50
     list_display = [
         "code",

@@ -19,6 +19,7 @@ from wagtail.images import get_image_model_string
 from wagtail.models import Page
 from wagtail.search import index
 
+from accounts.audit import AuditRecord
 from accounts.phone import display_phone
 from config.validators import implausible_dates
 from places import divisions
@@ -582,7 +583,7 @@ class ProductPhoto(models.Model):
         return f"{self.product} #{self.sort_order}"
 
 
-class ListingEvent(models.Model):
+class ListingEvent(AuditRecord):
     """The audit trail of producers and listings: who did what, for which producer.
     Append-only; the farmer reads it as their history."""
 
@@ -606,14 +607,15 @@ class ListingEvent(models.Model):
         CONSENT_REFUSED = "consent_refused", _("Consent refused")
 
     producer = models.ForeignKey(
-        Producer, verbose_name=_("for"), on_delete=models.CASCADE, related_name="events"
+        Producer, verbose_name=_("for"), on_delete=models.PROTECT, related_name="events"
     )
+    # A deleted draft leaves its history with the producer.
     product = models.ForeignKey(
         Product,
         verbose_name=_("product"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="events",
     )
     actor = models.ForeignKey(

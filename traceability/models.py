@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model_string
 
+from accounts.audit import AppendOnlyError, AuditRecord  # noqa: F401 - still importable here
 from config.validators import implausible_dates
 
 from .digital_link import build_path
@@ -18,10 +19,6 @@ from .gs1 import GS1Error, lot_validator, validate_gtin
 from .labels import LAYOUT_CHOICES
 
 MAX_LABELS_PER_RUN = 10_000
-
-
-class AppendOnlyError(ValidationError):
-    """An attempt to change or delete a record that may only be added to."""
 
 
 class AllocatedGtin(models.Model):
@@ -145,30 +142,7 @@ class Batch(models.Model):
         return build_path(self.gtin, lot=self.lot)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError(_("Trace events cannot be changed: record a correction instead."))
-
-    def delete(self):
-        raise AppendOnlyError(_("Trace events cannot be deleted: record a correction instead."))
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError(_("Trace events cannot be changed: record a correction instead."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(_("Trace events cannot be deleted: record a correction instead."))
-
-
-class TraceEvent(AppendOnlyModel):
+class TraceEvent(AuditRecord):
     """One step in a batch's life. Never edited: a mistake is corrected by a new event that
     names the one it corrects."""
 
@@ -241,7 +215,7 @@ class TraceEvent(AppendOnlyModel):
             raise ValidationError(_("Give both the latitude and the longitude, or neither."))
 
 
-class TraceAttachment(AppendOnlyModel):
+class TraceAttachment(AuditRecord):
     """A photo or a document (certificate, lab report) of a trace event."""
 
     event = models.ForeignKey(
@@ -408,7 +382,7 @@ class Label(models.Model):
         return self.voided_at is not None
 
 
-class Scan(models.Model):
+class Scan(AuditRecord):
     """One view of a label URL. No raw network address is kept: only a keyed hash of its
     network prefix (/24 for IPv4, /48 for IPv6), enough to count distinct networks."""
 
@@ -427,7 +401,7 @@ class Scan(models.Model):
         verbose_name=_("label"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="scans",
     )
     gtin = models.CharField(_("GTIN"), max_length=14)
@@ -451,7 +425,7 @@ class Scan(models.Model):
         return f"{self.serial} · {self.scanned_at:%Y-%m-%d %H:%M}"
 
 
-class LabelVoiding(models.Model):
+class LabelVoiding(AuditRecord):
     """One voiding or lifting of a label's voiding: who, when and why. Written by
     ``services.void_label``, ``void_run`` and ``unvoid_label`` only, never changed."""
 
@@ -460,7 +434,7 @@ class LabelVoiding(models.Model):
         UNVOID = "unvoid", _("Voiding lifted")
 
     label = models.ForeignKey(
-        Label, verbose_name=_("label"), on_delete=models.CASCADE, related_name="voidings"
+        Label, verbose_name=_("label"), on_delete=models.PROTECT, related_name="voidings"
     )
     action = models.CharField(_("action"), max_length=8, choices=Action)
     reason = models.CharField(_("reason"), max_length=200)

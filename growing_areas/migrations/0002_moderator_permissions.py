@@ -11,4 +11,25 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
-    operations = [grant_role_permissions("growing_areas")]
+    # Frozen: what moderators were given when this migration was written (later permissions
+    # come from later migrations and from the role sync after every migrate).
+    operations = [
+        grant_role_permissions(
+            "growing_areas",
+            {
+                "moderator": [
+                    "add_growingarea",
+                    "change_growingarea",
+                    "delete_growingarea",
+                    "view_growingarea",
+                    "add_certification",
+                    "change_certification",
+                    "delete_certification",
+                    "view_certification",
+                    "view_statuschange",
+                    "add_importjob",
+                    "view_importjob",
+                ]
+            },
+        )
+    ]

@@ -11,4 +11,26 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
-    operations = [grant_role_permissions("marketplace")]
+    # Frozen: what moderators were given when this migration was written (later permissions
+    # come from later migrations and from the role sync after every migrate).
+    operations = [
+        grant_role_permissions(
+            "marketplace",
+            {
+                "moderator": [
+                    "add_producer",
+                    "change_producer",
+                    "view_producer",
+                    "add_product",
+                    "change_product",
+                    "view_product",
+                    "view_productphoto",
+                    "view_listingevent",
+                    "add_helpercommune",
+                    "change_helpercommune",
+                    "delete_helpercommune",
+                    "view_helpercommune",
+                ]
+            },
+        )
+    ]

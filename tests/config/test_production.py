@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "chophien.vn,www.chophien.vn",
     "SITE_URL": "https://chophien.vn",
     "SCAN_HASH_KEY": "m3Q9-scan-hash-key-ProductionLike-7vRt2Lw8",
+    "GS1_COMPANY_PREFIX": "8930123",  # as if licensed from GS1 Vietnam
 }
 
 
@@ -56,6 +57,38 @@ def test_production_refuses_to_start_without_a_secret_key(key):
     )
     assert result.returncode != 0
     assert key in result.stderr
+
+
+def test_production_refuses_to_start_without_a_licensed_gs1_company_prefix():
+    env = {**clean_environ(), **PRODUCTION_ENV}
+    del env["GS1_COMPANY_PREFIX"]  # unset: the settings fall back to the placeholder
+    unset = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    placeholder = run("manage.py", "migrate", "--check", GS1_COMPANY_PREFIX="8939999")
+    for result in (unset, placeholder):
+        assert result.returncode != 0
+        assert "(config.E001) GS1_COMPANY_PREFIX is unset or the development placeholder" in (
+            result.stderr
+        )
+        assert "licensed to you by GS1 Vietnam" in result.stderr
+
+
+def test_production_refuses_a_malformed_gs1_company_prefix():
+    result = run("manage.py", "check", GS1_COMPANY_PREFIX="893")
+    assert result.returncode != 0
+    assert "(config.E002) GS1_COMPANY_PREFIX '893' is not a GS1 company prefix" in result.stderr
+
+
+def test_the_placeholder_gs1_company_prefix_is_fine_outside_production():
+    result = run("manage.py", "check", DJANGO_ENV="development", GS1_COMPANY_PREFIX="8939999")
+    assert result.returncode == 0, result.stderr
+    assert "config.E001" not in result.stdout + result.stderr
 
 
 def test_logs_are_json_lines_on_stdout():

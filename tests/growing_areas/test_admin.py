@@ -351,15 +351,13 @@ def test_add_form_renders(client, moderator):
 
 
 def test_after_migrate_the_moderators_get_back_missing_permissions(moderator):
-    from django.apps import apps
     from django.contrib.auth.models import Group
-
-    from growing_areas.apps import grant_role_permissions
+    from django.core.management.sql import emit_post_migrate_signal
 
     group = Group.objects.get(name="moderator")
     group.permissions.remove(*group.permissions.filter(content_type__app_label="growing_areas"))
     assert not group.permissions.filter(codename="change_growingarea").exists()
-    grant_role_permissions(apps.get_app_config("growing_areas"), using="default")
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert group.permissions.filter(codename="change_growingarea").exists()
     assert group.permissions.filter(codename="add_importjob").exists()
 

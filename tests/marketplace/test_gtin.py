@@ -43,6 +43,19 @@ def test_a_bad_gtin_is_refused_in_vietnamese(producer, make_product, gtin, messa
     assert refusal(product) == {"gtin": [message]}
 
 
+def test_a_gtin_whose_check_digit_is_zero_is_accepted(producer, make_product):
+    # the weighted sum is a multiple of 10: the check digit is 0, not 10
+    assert gs1_check_digit("893458801228") == "0"
+    assert has_valid_check_digit("8934588012280")
+    product = make_product(producer)
+    product.gtin = "8934588012280"
+    product.full_clean()
+    product.gtin = "8934588012281"
+    assert refusal(product) == {
+        "gtin": ["Chữ số cuối của GTIN 8934588012281 phải là 0: mã bị gõ sai."]
+    }
+
+
 def test_the_same_gtin_twice_is_refused(producer, make_product):
     first = make_product(producer, name="Chè Shan Tuyết Suối Giàng", gtin=GOOD)
     second = make_product(producer)

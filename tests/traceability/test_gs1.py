@@ -1,5 +1,6 @@
 """GTINs, check digits, character set 82, serials and lot codes."""
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -8,7 +9,11 @@ from django.core.exceptions import ValidationError
 
 from traceability import gs1
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "standards"
+# ../shared/standards next to the project, or wherever SHARED_STANDARDS_DIR says
+SHARED = Path(
+    os.environ.get("SHARED_STANDARDS_DIR")
+    or Path(__file__).resolve().parents[3] / "shared" / "standards"
+)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +67,17 @@ def test_check_digit_matches_gs1_worked_example():
     # GS1 General Specifications 7.9.1: 629104150021 -> 3
     assert gs1.check_digit("629104150021") == "3"
     assert gs1.check_digit("0001234560001") == "2"
+
+
+def test_a_check_digit_of_zero_is_computed_and_accepted(settings):
+    # the weighted sum is a multiple of 10: the check digit is 0 (not 10, not refused)
+    assert gs1.check_digit("893458801228") == "0"
+    assert gs1.validate_gtin("8934588012280") == "08934588012280"
+    assert gs1.is_valid_gtin("08934588012280")
+    assert not gs1.is_valid_gtin("8934588012281")
+    settings.GS1_COMPANY_PREFIX = "8939999"
+    assert gs1.allocate_gtin(13) == "08939999000130"
+    assert gs1.is_valid_gtin(gs1.allocate_gtin(13))
 
 
 def test_allocated_gtins_use_the_company_prefix_and_are_valid(settings):
@@ -181,5 +197,8 @@ def test_the_bundled_dictionary_is_the_shared_standard_unchanged():
     bundled = gs1.SYNTAX_DICTIONARY_PATH.read_bytes()
     assert b"Licensed under the Apache License, Version 2.0" in bundled
     shared = SHARED / "gs1-syntax-dictionary.txt"
-    if shared.exists():
-        assert bundled == shared.read_bytes()
+    assert shared.exists(), (
+        f"{shared} is missing: this test compares the bundled copy with the shared GS1 "
+        "standards: put them in ../shared/standards or set SHARED_STANDARDS_DIR"
+    )
+    assert bundled == shared.read_bytes()

@@ -11,4 +11,20 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
-    operations = [grant_role_permissions("traceability")]
+    # Frozen: what moderators were given when this migration was written (later permissions
+    # come from later migrations and from the role sync after every migrate).
+    operations = [
+        grant_role_permissions(
+            "traceability",
+            {
+                "moderator": [
+                    "view_batch",
+                    "view_traceevent",
+                    "view_labelprintrun",
+                    "view_label",
+                    "change_label",
+                    "view_scan",
+                ]
+            },
+        )
+    ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('traceability', '0003_label_voiding'),
+        ('traceability', '0006_print_run_heartbeat'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0009_listingevent_stock_updated'),
+        ('marketplace', '0011_consent_requests'),
     ]
 
     operations = [

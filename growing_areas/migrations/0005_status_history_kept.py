@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('growing_areas', '0003_certification_inline'),
+        ('growing_areas', '0004_field_rules_and_extent'),
     ]
 
     operations = [

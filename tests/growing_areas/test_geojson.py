@@ -140,7 +140,7 @@ def test_the_migration_gives_areas_registered_before_it_their_box(make_area):
     (name,) = [
         m.name
         for m in pkgutil.iter_modules(growing_areas.migrations.__path__)
-        if m.name.endswith("h5_field_rules_and_extent")
+        if m.name.endswith("_field_rules_and_extent")
     ]
     migration = import_module(f"growing_areas.migrations.{name}")
     make_area(code="B-1", boundary=square(104.60, 21.60))

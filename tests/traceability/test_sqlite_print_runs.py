@@ -158,6 +158,9 @@ def _concurrent_scenario():
             province_code="15",
             commune_code="04672",
         )
+        # labels are printed only for an approved listing of a verified producer
+        producer.verification = producer.Verification.VERIFIED
+        producer.save(update_fields=["verification"])
         product = Product.objects.create(
             producer=producer,
             name=f"Chè Shan Tuyết {n}",
@@ -165,6 +168,7 @@ def _concurrent_scenario():
             category=Product.Category.TEA,
             price=450_000,
             unit="gói 200 g",
+            review_state=Product.Review.APPROVED,
         )
         batch = services.record_batch(
             product=product,

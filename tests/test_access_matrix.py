@@ -39,6 +39,7 @@ from marketplace.models import HelperCommune, ListingEvent, Producer, Product, P
 from marketplace.photos import prepare_photo
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import jpeg_bytes, upload
+from traceability import printing
 from traceability import services as trace_services
 from traceability.models import Batch, Label, LabelPrintRun, TraceEvent
 
@@ -275,12 +276,12 @@ def _target(key, member, province, commune, helper=None, consent=False):
         unit="kg",
         by=member,
     )
-    run = trace_services.issue_labels(batch, 3, "a4-50x50", by=member, build=False)
+    run = printing.issue_labels(batch, 3, "a4-50x50", by=member, build=False)
     label = run.labels.order_by("position").first()
     run.status = LabelPrintRun.Status.DONE
     run.pdf.save("tem.pdf", ContentFile(f"%PDF-1.4 {label.serial}".encode()), save=False)
     run.save()
-    failed_run = trace_services.issue_labels(batch, 2, "a4-50x50", by=member, build=False)
+    failed_run = printing.issue_labels(batch, 2, "a4-50x50", by=member, build=False)
     failed_run.status = LabelPrintRun.Status.FAILED
     failed_run.save()
     return SimpleNamespace(

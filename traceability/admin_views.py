@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import services
+from . import printing, services
 from .models import Label
 
 LIST_URL_NAME = "wagtailsnippets_traceability_label:list"
@@ -77,7 +77,7 @@ class VoidLabelView(LabelActionView):
     done_message = gettext_lazy("Label %(serial)s voided.")
 
     def act(self, reason):
-        services.void_label(self.label, reason, by=self.request.user)
+        printing.void_label(self.label, reason, by=self.request.user)
 
 
 class UnvoidLabelView(LabelActionView):
@@ -85,4 +85,4 @@ class UnvoidLabelView(LabelActionView):
     done_message = gettext_lazy("The voiding of label %(serial)s was lifted.")
 
     def act(self, reason):
-        services.unvoid_label(self.label, reason, by=self.request.user)
+        printing.unvoid_label(self.label, reason, by=self.request.user)

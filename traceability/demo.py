@@ -15,7 +15,7 @@ from accounts import demo as accounts_demo
 from growing_areas.models import GrowingArea
 from marketplace.models import Product
 
-from . import services
+from . import printing, services
 from .digital_link import label_url
 from .labels import FONT, FONT_BOLD, register_fonts
 from .models import Batch
@@ -77,8 +77,8 @@ def seed(command):
         batch = _seed_batch(product)
     label = batch.labels.order_by("print_run", "position").first()
     if label is None:
-        run = services.issue_labels(batch, 12, "a4-30x30", build=False)
-        services.build_print_run(run.pk)
+        run = printing.issue_labels(batch, 12, "a4-30x30", build=False)
+        printing.build_print_run(run.pk)
         label = run.labels.order_by("position").first()
     command.stdout.write(
         "Demo label (open it to see a provenance page): "

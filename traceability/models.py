@@ -354,7 +354,7 @@ class Label(models.Model):
     position = models.PositiveIntegerField(_("position in the run"), default=0)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, db_index=True)
     void_reason = models.CharField(_("why voided"), max_length=200, blank=True)
-    # Computed from the scan log by a task (services.count_label_scans), never by the request,
+    # Computed from the scan log by a task (scans.count_label_scans), never by the request,
     # so the page and the admin need no counting query and no scan updates this row.
     scan_count = models.PositiveIntegerField(_("scans"), default=0)
     network_count = models.PositiveIntegerField(_("networks"), default=0)
@@ -427,7 +427,7 @@ class Scan(AuditRecord):
 
 class LabelVoiding(AuditRecord):
     """One voiding or lifting of a label's voiding: who, when and why. Written by
-    ``services.void_label``, ``void_run`` and ``unvoid_label`` only, never changed."""
+    ``printing.void_label``, ``void_run`` and ``unvoid_label`` only, never changed."""
 
     class Action(models.TextChoices):
         VOID = "void", _("Voided")

@@ -1,25 +1,15 @@
-"""Operations on batches, trace events, labels and scans. Views, tasks, the command and the
-admin call these; each runs in one transaction, so a failure saves nothing partial."""
+"""Operations on batches and trace events, who may record them, and the one-time form tokens.
+Views, tasks, the command and the admin call these; each runs in one transaction, so a failure
+saves nothing partial. GTINs are in ``gtins``, labels in ``printing``, scans in ``scans``."""
 
-import hashlib
-import hmac
-import ipaddress
-import logging
-import re
-import tempfile
-import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import Role
 from growing_areas.models import GrowingArea
 from marketplace import services as marketplace_services
 from marketplace.models import Product
@@ -30,24 +20,10 @@ from marketplace.photos import (
     store_document,
     store_photo,
 )
-from marketplace.validators import gtin_forms
 
 from . import epcis, gs1
-from .digital_link import label_url
-from .labels import LAYOUTS, LabelContent, render_labels
-from .models import (
-    MAX_LABELS_PER_RUN,
-    AllocatedGtin,
-    Batch,
-    Label,
-    LabelPrintRun,
-    LabelVoiding,
-    Scan,
-    TraceAttachment,
-    TraceEvent,
-)
-
-logger = logging.getLogger(__name__)
+from .gtins import ensure_gtin
+from .models import Batch, TraceAttachment, TraceEvent
 
 MAX_PHOTOS_PER_EVENT = 5
 MAX_DOCUMENTS_PER_EVENT = 5
@@ -69,11 +45,10 @@ def check_can_act_for(user, producer):
         raise PermissionDenied
 
 
-# --- who may vouch --------------------------------------------------------------------------
-# A label tells a buyer the platform stands behind the package, so labels are printed only for
-# a listing the moderators approved (their last word on it is approval) of a verified
-# producer. Farmers keep records before review, so batches and steps need only a producer who
-# is not suspended; the provenance page warns while the product or producer is unreviewed.
+# --- who may record -------------------------------------------------------------------------
+# Farmers keep records before review, so batches and steps need only a producer who is not
+# suspended; the provenance page warns while the product or producer is unreviewed (labels,
+# which vouch for a package, are ruled in ``printing.printing_refusal``).
 
 
 def recording_refusal(producer):
@@ -86,30 +61,13 @@ def recording_refusal(producer):
     return ""
 
 
-def printing_refusal(product):
-    """Why no label may be printed for ``product`` now, in a sentence; "" when they may."""
-    producer = product.producer
-    if producer.is_suspended:
-        return _("%(name)s is suspended by the platform: no labels can be printed.") % {
-            "name": producer.name
-        }
-    if not producer.is_verified:
-        return _("Labels can be printed once the platform has verified %(name)s.") % {
-            "name": producer.name
-        }
-    if not product.has_been_approved:
-        return _("Labels can be printed once a moderator has approved the listing “%(name)s”.") % {
-            "name": product.name
-        }
-    return ""
-
-
-def _refuse(message, code):
+def refuse(message, code):
+    """Raise a refusal such as ``recording_refusal``'s as a ValidationError; "" passes."""
     if message:
         raise ValidationError(message, code=code)
 
 
-def _earlier(model, submission_token, **belongs_to):
+def earlier_submission(model, submission_token, **belongs_to):
     """The row a form with this one-time token already created, or None. A token that comes
     back for another batch or product is refused rather than answered with a foreign row."""
     if not submission_token:
@@ -118,51 +76,6 @@ def _earlier(model, submission_token, **belongs_to):
     if earlier is not None and any(getattr(earlier, k) != v for k, v in belongs_to.items()):
         raise marketplace_services.form_already_used()
     return earlier
-
-
-# --- GTINs ----------------------------------------------------------------------------------
-
-
-def ensure_gtin(product):
-    """The product's GTIN-14: its own if valid, else one allocated under the company prefix.
-
-    An allocated number is recorded in AllocatedGtin for good, so it is never reused.
-    """
-    try:
-        return gs1.validate_gtin(product.gtin)
-    except gs1.GS1Error:
-        if product.gtin:
-            raise ValidationError(
-                _("The product's GTIN %(gtin)s is not valid: correct it first.")
-                % {"gtin": product.gtin}
-            ) from None
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                locked = Product.objects.select_for_update().get(pk=product.pk)
-                if locked.gtin:
-                    product.gtin = locked.gtin
-                    return gs1.validate_gtin(locked.gtin)
-                prefix = gs1.company_prefix()
-                last = AllocatedGtin.objects.aggregate(n=Max("item_reference"))["n"]
-                number = 1 if last is None else last + 1
-                gtin = gs1.allocate_gtin(number, prefix)
-                AllocatedGtin.objects.create(gtin=gtin, item_reference=number, product=locked)
-                Product.objects.filter(pk=product.pk).update(gtin=gtin)
-                product.gtin = gtin
-                return gtin
-        except IntegrityError:
-            continue  # another process took the same number: take the next
-    raise ValidationError(_("Could not allocate a GTIN; try again."))
-
-
-def find_product(gtin14):
-    """The product whose stored GTIN (8 to 14 digits) is ``gtin14``, or None."""
-    return (
-        Product.objects.select_related("producer", "producer__photo", "growing_area")
-        .filter(gtin__in=gtin_forms(gtin14))
-        .first()
-    )
 
 
 def latest_event_id(batch_ref="pk"):
@@ -206,8 +119,8 @@ def record_batch(
         .select_related("producer")
         .get(pk=product.pk)
     )
-    _refuse(recording_refusal(locked.producer), "producer_suspended")
-    earlier = _earlier(Batch, submission_token, product_id=product.pk)
+    refuse(recording_refusal(locked.producer), "producer_suspended")
+    earlier = earlier_submission(Batch, submission_token, product_id=product.pk)
     if earlier is not None:
         return earlier
     area = GrowingArea.objects.select_for_update().get(pk=growing_area.pk)
@@ -354,8 +267,8 @@ def record_event(
         .select_related("product__producer")
         .get(pk=batch.pk)
     )
-    _refuse(recording_refusal(locked.product.producer), "producer_suspended")
-    earlier = _earlier(TraceEvent, submission_token, batch_id=batch.pk)
+    refuse(recording_refusal(locked.product.producer), "producer_suspended")
+    earlier = earlier_submission(TraceEvent, submission_token, batch_id=batch.pk)
     if earlier is not None:
         return earlier
     photo_uploads, document_uploads = list(photos), list(documents)
@@ -435,446 +348,3 @@ def epcis_steps(batch, events, absolute):
             )
         )
     return steps
-
-
-# --- labels ---------------------------------------------------------------------------------
-
-
-def _fresh_serials(count):
-    serials = set()
-    while len(serials) < count:
-        wanted = count - len(serials)
-        candidates = {gs1.new_serial() for _i in range(wanted)}
-        taken = set(Label.objects.filter(serial__in=candidates).values_list("serial", flat=True))
-        serials |= candidates - taken
-    return list(serials)
-
-
-@transaction.atomic
-def issue_labels(batch, count, layout, by=None, build=True, submission_token=None):
-    """Create a print run of ``count`` labels with fresh random serials; the PDF is built by
-    Celery once the transaction commits (``build=False`` leaves that to the caller).
-
-    Only for a listing the moderators approved, of a verified producer (``printing_refusal``).
-    The print form's one-time ``submission_token`` makes a repeated submit return the run the
-    first one created, so a double tap never makes twice the genuine serials."""
-    # One new run of a batch at a time: a twin submit waits here, then finds the first.
-    locked = (
-        Batch.objects.select_for_update(of=("self",))
-        .select_related("product__producer")
-        .get(pk=batch.pk)
-    )
-    _refuse(printing_refusal(locked.product), "not_vouched")
-    earlier = _earlier(LabelPrintRun, submission_token, batch_id=batch.pk)
-    if earlier is not None:
-        return earlier
-    if layout not in LAYOUTS:
-        raise ValidationError({"layout": _("Choose one of the sheet layouts.")})
-    if not 1 <= count <= MAX_LABELS_PER_RUN:
-        raise ValidationError({"count": _("Print between 1 and 10,000 labels in one run.")})
-    if not batch.gtin:
-        ensure_gtin(batch.product)
-    run = LabelPrintRun.objects.create(
-        batch=batch,
-        count=count,
-        layout=layout,
-        requested_by=by,
-        submission_token=submission_token,
-    )
-    serials = _fresh_serials(count)
-    Label.objects.bulk_create(
-        [
-            Label(serial=serial, batch=batch, print_run=run, position=n)
-            for n, serial in enumerate(serials)
-        ],
-        batch_size=1000,
-    )
-    if build:
-        from .tasks import build_print_run
-
-        transaction.on_commit(lambda: build_print_run.delay(run.pk))
-    return run
-
-
-# Serials read per query while a run is drawn.
-LABEL_CHUNK = 1000
-# A building run whose heartbeat (moved after every page, a fraction of a second apart) has
-# stood still this long was left behind by a worker that died; a queued run this old by
-# a lost message.
-STALE_BUILDING_AFTER = timedelta(minutes=3)
-STALE_QUEUED_AFTER = timedelta(minutes=2)
-
-
-def _label_contents(run):
-    """The run's labels in print order, read LABEL_CHUNK at a time by separate short
-    queries: no cursor stays open while pages are drawn, so on SQLite the worker holds no
-    read snapshot that would make its progress writes fail with "database is locked"."""
-    batch = run.batch
-    gtin, lot, name = batch.gtin, batch.lot, batch.product.name
-    after = -1
-    while True:
-        chunk = list(
-            run.labels.filter(position__gt=after)
-            .order_by("position")
-            .values_list("position", "serial")[:LABEL_CHUNK]
-        )
-        for _position, serial in chunk:
-            yield LabelContent(url=label_url(gtin, lot, serial), product_name=name, lot=lot)
-        if len(chunk) < LABEL_CHUNK:
-            return
-        after = chunk[-1][0]
-
-
-def _mark_failed(run_id, error):
-    """Record why the run failed. When even that cannot be written (the database is
-    unavailable), the run stays "building" with a stopped heartbeat, and the sweep sends it
-    again within STALE_BUILDING_AFTER."""
-    try:
-        with transaction.atomic():
-            run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
-            if run.status == LabelPrintRun.Status.DONE:
-                return  # another delivery of the same run finished it
-            run.transition(LabelPrintRun.Status.FAILED)
-            run.error = str(error)[:1000]
-            run.save(update_fields=["status", "error", "finished_at"])
-    except DatabaseError:
-        logger.exception("label print run %s: could not record the failure", run_id)
-
-
-def build_print_run(run_id, progress=None):
-    """Draw the run's PDF into media storage. Safe to call again: a finished run is left
-    alone, an interrupted one is drawn again from the start. ``progress(done, total)`` is
-    called after each page, besides the run's own progress counter and heartbeat.
-
-    Each database write is its own short transaction and no read stays open across pages,
-    so on SQLite several runs can be drawn while others write (a commune printing at once)."""
-    with transaction.atomic():
-        run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
-        if run.status == LabelPrintRun.Status.DONE:
-            return run
-        run.transition(LabelPrintRun.Status.BUILDING)
-        run.progress = 0
-        run.error = ""
-        run.save(update_fields=["status", "progress", "error", "started_at", "heartbeat_at"])
-    run = LabelPrintRun.objects.select_related("batch__product").get(pk=run_id)
-
-    def on_page(done, total):
-        LabelPrintRun.objects.filter(pk=run_id).update(progress=done, heartbeat_at=timezone.now())
-        if progress:
-            progress(done, total)
-
-    try:
-        with tempfile.TemporaryFile() as scratch:
-            render_labels(
-                _label_contents(run),
-                run.layout,
-                scratch,
-                total=run.count,
-                progress=on_page,
-                title=f"{run.batch.product.name} · {run.batch.lot}",
-            )
-            scratch.seek(0)
-            # An unguessable name: the file holds genuine serials and a bucket may be public.
-            # Stored before the row is locked, so no writer waits on the upload.
-            name = run.pdf.storage.save(
-                run.pdf.field.generate_filename(run, f"{uuid.uuid4().hex}.pdf"), File(scratch)
-            )
-        with transaction.atomic():
-            run = LabelPrintRun.objects.select_for_update().get(pk=run_id)
-            if run.status == LabelPrintRun.Status.DONE:  # another delivery finished first
-                LabelPrintRun.pdf.field.storage.delete(name)
-                return run
-            run.pdf.name = name
-            run.progress = run.count
-            run.transition(LabelPrintRun.Status.DONE)
-            run.save(update_fields=["pdf", "progress", "status", "finished_at"])
-    except Exception as error:
-        logger.exception("label print run %s failed", run_id)
-        _mark_failed(run_id, error)
-        raise
-    return run
-
-
-def stale_print_runs(now=None):
-    """Runs a worker should be building but is not: queued for over STALE_QUEUED_AFTER (the
-    message was lost), or building with a heartbeat older than STALE_BUILDING_AFTER (the
-    worker died, or could not even record its failure)."""
-    now = now or timezone.now()
-    queued = LabelPrintRun.objects.annotate(
-        last_sign=Coalesce("heartbeat_at", "created_at")
-    ).filter(status=LabelPrintRun.Status.QUEUED, last_sign__lt=now - STALE_QUEUED_AFTER)
-    stuck = LabelPrintRun.objects.annotate(last_sign=Coalesce("heartbeat_at", "started_at")).filter(
-        status=LabelPrintRun.Status.BUILDING, last_sign__lt=now - STALE_BUILDING_AFTER
-    )
-    return list(queued.values_list("pk", flat=True)) + list(stuck.values_list("pk", flat=True))
-
-
-def take_stale_print_runs(now=None):
-    """The stale runs, each marked as just sent again (its heartbeat moved), so the next
-    sweep leaves it alone while its new message waits behind a busy worker."""
-    now = now or timezone.now()
-    stale = stale_print_runs(now)
-    LabelPrintRun.objects.filter(pk__in=stale).update(heartbeat_at=now)
-    return stale
-
-
-def _void_reason(reason):
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why.")})
-    return reason[:200]
-
-
-@transaction.atomic
-def void_label(label, reason, by=None):
-    """Void one label: its page warns every later buyer that it is not valid. The reason is
-    required; who, when and why are kept in the label's voiding history. A label already
-    voided is left as it is."""
-    reason = _void_reason(reason)
-    label = Label.objects.select_for_update().get(pk=label.pk)
-    if label.voided_at is None:
-        label.voided_at = timezone.now()
-        label.void_reason = reason
-        label.save(update_fields=["voided_at", "void_reason"])
-        LabelVoiding.objects.create(
-            label=label, action=LabelVoiding.Action.VOID, reason=reason, by=by, at=label.voided_at
-        )
-    return label
-
-
-@transaction.atomic
-def unvoid_label(label, reason, by):
-    """Lift the voiding of a label found genuine (a moderator only, with a reason kept in the
-    label's voiding history). Refused while the label's whole print run stays voided, since
-    its page would still warn."""
-    if not is_moderator(by):
-        raise PermissionDenied
-    reason = _void_reason(reason)
-    label = (
-        Label.objects.select_for_update(of=("self",)).select_related("print_run").get(pk=label.pk)
-    )
-    if label.print_run is not None and label.print_run.voided_at is not None:
-        raise ValidationError(
-            _("The whole print run of this label is voided: the label cannot be restored alone.")
-        )
-    if label.voided_at is None:
-        raise ValidationError(_("This label is not voided."))
-    label.voided_at = None
-    label.void_reason = ""
-    label.save(update_fields=["voided_at", "void_reason"])
-    LabelVoiding.objects.create(
-        label=label, action=LabelVoiding.Action.UNVOID, reason=reason, by=by
-    )
-    return label
-
-
-@transaction.atomic
-def void_run(run, reason, by=None):
-    """Void a whole print run (lost or stolen sheets); returns how many labels were voided.
-    Each newly voided label gets an entry in its voiding history."""
-    reason = _void_reason(reason)
-    run = LabelPrintRun.objects.select_for_update().get(pk=run.pk)
-    now = timezone.now()
-    if run.voided_at is None:
-        run.voided_at = now
-        run.void_reason = reason
-        run.save(update_fields=["voided_at", "void_reason"])
-    pending = run.labels.filter(voided_at__isnull=True)
-    ids = list(pending.values_list("pk", flat=True))
-    LabelVoiding.objects.bulk_create(
-        [
-            LabelVoiding(label_id=pk, action=LabelVoiding.Action.VOID, reason=reason, by=by, at=now)
-            for pk in ids
-        ],
-        batch_size=1000,
-    )
-    return pending.update(voided_at=now, void_reason=reason)
-
-
-# --- scans ----------------------------------------------------------------------------------
-
-_BROWSERS = [
-    ("bot", re.compile(r"bot|crawl|spider|preview|externalhit|curl|wget|python", re.I)),
-    ("Zalo", re.compile(r"Zalo", re.I)),
-    ("Facebook", re.compile(r"FBAN|FBAV|FB_IAB", re.I)),
-    ("Cốc Cốc", re.compile(r"coc_coc", re.I)),
-    ("Samsung Internet", re.compile(r"SamsungBrowser", re.I)),
-    ("Edge", re.compile(r"Edg(e|A|iOS)?/", re.I)),
-    ("Opera", re.compile(r"OPR/|Opera", re.I)),
-    ("Firefox", re.compile(r"Firefox|FxiOS", re.I)),
-    ("Chrome", re.compile(r"Chrome|CriOS", re.I)),
-    ("Safari", re.compile(r"Safari", re.I)),
-]
-
-
-def browser_family(user_agent):
-    """A coarse browser name from the User-Agent; nothing finer is kept."""
-    for name, pattern in _BROWSERS:
-        if pattern.search(user_agent or ""):
-            return name
-    return "other"
-
-
-def network_hash(ip):
-    """A keyed hash of the address's network (/24 for IPv4, /48 for IPv6): counts distinct
-    networks without keeping anyone's address. Keyed with SCAN_HASH_KEY, not SECRET_KEY, so a
-    network keeps its hash when SECRET_KEY is rotated."""
-    try:
-        address = ipaddress.ip_address((ip or "").strip())
-    except ValueError:
-        prefix = "unknown"
-    else:
-        bits = 24 if address.version == 4 else 48
-        prefix = str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
-    key = settings.SCAN_HASH_KEY.encode()
-    return hmac.new(key, prefix.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def label_flags(label):
-    """Why a label looks copied, in plain words, from its stored counters (empty when it does
-    not). Many scans flag it only when several networks made them: one network's volume (a
-    shop showing the label, a script) is not a copy."""
-    reasons = []
-    if (
-        label.scan_count > settings.TRACEABILITY_MAX_SCANS_PER_LABEL
-        and label.network_count >= settings.TRACEABILITY_MIN_NETWORKS_TO_FLAG
-    ):
-        reasons.append("too_many_scans")
-    if label.network_count > settings.TRACEABILITY_MAX_NETWORKS_PER_LABEL:
-        reasons.append("too_many_networks")
-    return reasons
-
-
-# A second view of the same label URL from the same network within this window is not logged.
-SCAN_REPEAT_WINDOW = timedelta(minutes=5)
-# How far back the beat sweep looks for scans whose label was not recounted (a lost task).
-SCAN_SWEEP_LOOKBACK = timedelta(hours=1)
-
-
-def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=""):
-    """Log one view of a label URL, and for a known label queue the recount of its counters
-    (``count_label_scans``) once the scan is committed. Returns the Scan, or None when the same
-    network viewed the same label URL within SCAN_REPEAT_WINDOW: a reload, or a loop of
-    requests, adds nothing.
-
-    At most one SELECT and one INSERT: no shared row is updated inside the request. Link
-    previews and crawlers (a label URL pasted in Zalo or Facebook is fetched by their robots)
-    are logged but never counted, so sharing a label cannot make it look copied."""
-    if label is not None:
-        outcome = Scan.Outcome.VOIDED if label.is_voided else Scan.Outcome.GENUINE
-    else:
-        outcome = Scan.Outcome.UNKNOWN_SERIAL if batch else Scan.Outcome.UNKNOWN_LOT
-    digest = network_hash(ip)
-    family = browser_family(user_agent)
-    counted = label is not None and family != "bot"
-    now = timezone.now()
-    lot, serial = lot[:20], serial[:20]
-    recent = Scan.objects.filter(network_hash=digest, scanned_at__gte=now - SCAN_REPEAT_WINDOW)
-    if label is not None:
-        recent = recent.filter(label=label)
-    else:
-        recent = recent.filter(label=None, gtin=gtin, lot=lot, serial=serial)
-    # a robot's preview must not hide the person who opens the label next on that network
-    if family == "bot":
-        recent = recent.filter(browser_family="bot")
-    else:
-        recent = recent.exclude(browser_family="bot")
-    if recent.exists():
-        return None
-    scan = Scan.objects.create(
-        scanned_at=now,
-        label=label,
-        gtin=gtin,
-        lot=lot,
-        serial=serial,
-        outcome=outcome,
-        network_hash=digest,
-        browser_family=family,
-    )
-    if counted:
-        from .tasks import count_label_scans
-
-        transaction.on_commit(lambda: count_label_scans.delay(label.pk))
-    return scan
-
-
-def count_label_scans(label_id):
-    """Recompute a label's counters from the scan log and, the first time they make it look
-    copied, flag it and tell every moderator (once, under the label's row lock). Idempotent.
-
-    A network adds at most TRACEABILITY_SCANS_PER_NETWORK_PER_DAY scans per day (Vietnam
-    time) to ``scan_count``; robots' scans are not counted. Returns the label, or None."""
-    with transaction.atomic():
-        # by pk only: the default ordering joins the nullable print run, which PostgreSQL
-        # refuses to lock
-        label = Label.objects.select_for_update().filter(pk=label_id).order_by("pk").first()
-        if label is None:
-            return None
-        per_network_day = (
-            label.scans.exclude(browser_family="bot")
-            .annotate(day=TruncDate("scanned_at", tzinfo=timezone.get_default_timezone()))
-            .values("network_hash", "day")
-            .annotate(scans=Count("pk"), first=Min("scanned_at"), last=Max("scanned_at"))
-            .order_by()
-        )
-        cap = settings.TRACEABILITY_SCANS_PER_NETWORK_PER_DAY
-        scans, networks, first, last = 0, set(), None, None
-        for row in per_network_day:
-            scans += min(row["scans"], cap)
-            networks.add(row["network_hash"])
-            first = min(first, row["first"]) if first else row["first"]
-            last = max(last, row["last"]) if last else row["last"]
-        changed = {
-            "scan_count": scans,
-            "network_count": len(networks),
-            "first_scanned_at": first,
-            "scans_counted_until": last,
-        }
-        for field, value in changed.items():
-            setattr(label, field, value)
-        reasons = label_flags(label)
-        newly_flagged = bool(reasons) and label.flagged_at is None
-        if newly_flagged:
-            label.flagged_at = timezone.now()
-            label.flag_reason = ", ".join(reasons)
-            changed.update(flagged_at=label.flagged_at, flag_reason=label.flag_reason)
-        # only these columns: a voiding made meanwhile must not be overwritten
-        Label.objects.filter(pk=label.pk).update(**changed)
-        if newly_flagged:
-            _tell_moderators(label)
-    return label
-
-
-def labels_with_uncounted_scans():
-    """Labels scanned within SCAN_SWEEP_LOOKBACK whose counters miss a newer scan (their
-    recount task was lost): what the beat sweep sends to ``count_label_scans`` again."""
-    since = timezone.now() - SCAN_SWEEP_LOOKBACK
-    counted = ~Q(scans__browser_family="bot")
-    recent = Scan.objects.filter(scanned_at__gte=since, label__isnull=False).exclude(
-        browser_family="bot"
-    )
-    return list(
-        Label.objects.filter(pk__in=recent.values("label_id"))
-        .annotate(newest=Max("scans__scanned_at", filter=counted))
-        .filter(Q(scans_counted_until__isnull=True) | Q(scans_counted_until__lt=F("newest")))
-        .values_list("pk", flat=True)
-    )
-
-
-def _tell_moderators(label):
-    from accounts.notifications import notify_role
-
-    notify_role(
-        Role.MODERATOR,
-        _("Label %(serial)s may be copied") % {"serial": label.serial},
-        _(
-            "Label %(serial)s (lot %(lot)s) has been scanned %(scans)d times from %(networks)d "
-            "networks. See the flagged labels in the admin."
-        )
-        % {
-            "serial": label.serial,
-            "lot": label.batch.lot,
-            "scans": label.scan_count,
-            "networks": label.network_count,
-        },
-    )

@@ -2,19 +2,19 @@
 
 from celery import shared_task
 
-from . import services
+from . import printing, scans
 
 
 @shared_task(acks_late=True)
 def build_print_run(run_id):
     """Draw a label print run's PDF (idempotent: a finished run is left alone)."""
-    services.build_print_run(run_id)
+    printing.build_print_run(run_id)
 
 
 @shared_task
 def requeue_stale_print_runs():
     """Beat: send again the runs a killed worker left queued or half-built."""
-    stale = services.take_stale_print_runs()
+    stale = printing.take_stale_print_runs()
     for run_id in stale:
         build_print_run.delay(run_id)
     return len(stale)
@@ -23,13 +23,13 @@ def requeue_stale_print_runs():
 @shared_task
 def count_label_scans(label_id):
     """Recompute one label's scan counters from the scan log; flag it if it looks copied."""
-    services.count_label_scans(label_id)
+    scans.count_label_scans(label_id)
 
 
 @shared_task
 def count_recent_scans():
     """Beat, every minute: recount the labels whose newest scans were missed (a lost task)."""
-    stale = services.labels_with_uncounted_scans()
+    stale = scans.labels_with_uncounted_scans()
     for label_id in stale:
         count_label_scans.delay(label_id)
     return len(stale)

@@ -24,7 +24,7 @@ from accounts.network import client_ip
 from growing_areas.outline import outline
 from marketplace.models import Producer
 
-from . import access, epcis, services
+from . import access, epcis, gtins, printing, scans, services
 from .digital_link import DigitalLinkError, parse
 from .forms import BatchForm, EventForm, PrintRunForm, VoidForm, VoidLabelForm
 from .gs1 import GS1Error, validate_gtin, validate_lot
@@ -230,7 +230,7 @@ def _warnings(batch, label, serial_unknown):
             _("This label has been cancelled by the producer: the package may not be genuine.")
         )
     if label is not None:
-        flags = services.label_flags(label)
+        flags = scans.label_flags(label)
         if "too_many_scans" in flags:
             warnings.append(
                 _(
@@ -317,7 +317,7 @@ def _page(request, link, product, batch, label, serial_unknown=False):
         if links:
             return _cors(redirect(links[0]["href"]))
     if request.method == "GET" and link.serial:
-        services.record_scan(
+        scans.record_scan(
             gtin=link.gtin,
             lot=link.lot or "",
             serial=link.serial,
@@ -371,7 +371,7 @@ def resolve(request, rest=""):
     if link.needs_redirect:
         response = redirect(link.path + (f"?{query}" if query else ""), permanent=True)
         return _cors(response)
-    product = services.find_product(link.gtin)
+    product = gtins.find_product(link.gtin)
     if product is None:
         return _not_found(request, _("No product on this platform has this GTIN."))
     if link.lot is None:
@@ -387,7 +387,7 @@ def resolve(request, rest=""):
     batch = _load_batch(product, link.lot)
     if batch is None:
         if link.serial and request.method == "GET":
-            services.record_scan(
+            scans.record_scan(
                 gtin=link.gtin,
                 lot=link.lot,
                 serial=link.serial,
@@ -453,7 +453,7 @@ def epcis_events(request):
         lot = validate_lot(request.GET.get("lot", ""))
     except GS1Error as error:
         return _cors(JsonResponse({"error": error.code, "message": str(error)}, status=400))
-    product = services.find_product(gtin)
+    product = gtins.find_product(gtin)
     batch = _load_batch(product, lot) if product else None
     if batch is None:
         return _cors(
@@ -556,7 +556,7 @@ def _batch_page(request, batch, event_form=None, print_form=None, void_form=None
         "lot_url": _absolute(batch.lot_path) if batch.gtin else None,
         # the farmer reads why a form is missing instead of meeting a refusal after filling it
         "record_refusal": services.recording_refusal(batch.product.producer),
-        "print_refusal": services.printing_refusal(batch.product),
+        "print_refusal": printing.printing_refusal(batch.product),
     }
     status = 400 if any(f and f.errors for f in (event_form, print_form, void_form)) else 200
     return render(request, "traceability/batch_detail.html", context, status=status)
@@ -604,7 +604,7 @@ def print_run_new(request, pk):
     form = PrintRunForm(request.POST)
     if form.is_valid():
         try:
-            run = services.issue_labels(
+            run = printing.issue_labels(
                 batch,
                 form.cleaned_data["count"],
                 form.cleaned_data["layout"],
@@ -661,7 +661,7 @@ def print_run_void(request, pk):
     run = _run_for(request, pk)
     form = VoidForm(request.POST)
     if form.is_valid():
-        count = services.void_run(run, form.cleaned_data["reason"], by=request.user)
+        count = printing.void_run(run, form.cleaned_data["reason"], by=request.user)
         messages.success(request, _("%(count)d labels cancelled.") % {"count": count})
     else:
         messages.error(request, _("Say why the labels are cancelled."))
@@ -679,7 +679,7 @@ def label_void(request, pk):
         if label is None:
             form.add_error("serial", _("No label of this batch has this serial."))
         else:
-            services.void_label(label, form.cleaned_data["reason"], by=request.user)
+            printing.void_label(label, form.cleaned_data["reason"], by=request.user)
             messages.success(request, _("Label %(serial)s cancelled.") % {"serial": serial})
             return redirect("traceability:batch_detail", pk=batch.pk)
     return _batch_page(request, batch, void_form=form)

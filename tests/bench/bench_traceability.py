@@ -63,7 +63,7 @@ def _seed():
     from accounts.models import User
     from growing_areas.models import GrowingArea
     from marketplace.models import Producer, Product
-    from traceability import services
+    from traceability import printing, services
 
     user = User.objects.create_user("0913999001", "bench-password-1", full_name="Lò Thị Mai")
     producer = Producer.objects.create(
@@ -120,7 +120,7 @@ def _seed():
             note="Ghi chép công đoạn",
             photos=[_photo()],
         )
-    run = services.issue_labels(batch, 200, "a4-30x30", build=False)
+    run = printing.issue_labels(batch, 200, "a4-30x30", build=False)
     return [label.path for label in run.labels.select_related("batch__product")]
 
 

@@ -129,9 +129,9 @@ def batch(tea, area, producer_user):
 
 @pytest.fixture
 def run(batch, producer_user):
-    from traceability import services
+    from traceability import printing
 
-    return services.issue_labels(batch, 5, "a4-50x50", by=producer_user, build=False)
+    return printing.issue_labels(batch, 5, "a4-50x50", by=producer_user, build=False)
 
 
 @pytest.fixture

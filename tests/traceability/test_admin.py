@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from traceability import services
+from traceability import printing, scans
 
 from .conftest import GTIN
 
@@ -22,7 +22,7 @@ def test_moderator_sees_flagged_labels_first(
     # the scans are logged, then counted by the task queued on commit
     with django_capture_on_commit_callbacks(execute=True):
         for ip in ("14.160.1.5", "27.72.3.1"):
-            services.record_scan(
+            scans.record_scan(
                 gtin="x", lot=run.batch.lot, serial=flagged.serial, label=flagged, ip=ip
             )
     page = admin_client.get("/admin/snippets/traceability/label/").content.decode()
@@ -67,7 +67,7 @@ def test_voiding_without_a_reason_changes_nothing(admin_client, client, label):
 
 
 def test_moderator_lifts_a_voiding_with_a_reason(admin_client, client, label, moderator):
-    services.void_label(label, "Nhầm số tem", by=moderator)
+    printing.void_label(label, "Nhầm số tem", by=moderator)
     url = f"/admin/snippets/traceability/label/unvoid/{label.pk}/"
     list_page = admin_client.get("/admin/snippets/traceability/label/").content.decode()
     assert url in list_page
@@ -87,7 +87,7 @@ def test_moderator_lifts_a_voiding_with_a_reason(admin_client, client, label, mo
 
 
 def test_a_label_of_a_voided_run_cannot_be_restored_alone(admin_client, run, moderator):
-    services.void_run(run, "Mất tập tem", by=moderator)
+    printing.void_run(run, "Mất tập tem", by=moderator)
     label = run.labels.first()
     url = f"/admin/snippets/traceability/label/unvoid/{label.pk}/"
     response = admin_client.post(url, {"reason": "Tìm thấy"}, HTTP_ACCEPT_LANGUAGE="vi")
@@ -121,7 +121,7 @@ def test_only_moderators_may_void_or_restore(client, label, producer_user, make_
         client.force_login(producer_user)
     elif who == "staff_without_role":
         client.force_login(make_user(is_staff=True))
-    services.void_label(label, "Nhầm số tem")
+    printing.void_label(label, "Nhầm số tem")
     other = label.print_run.labels.exclude(pk=label.pk).first()
     for url in (
         f"/admin/snippets/traceability/label/void/{other.pk}/",
@@ -173,9 +173,9 @@ def test_the_services_refuse_a_voiding_without_reason_and_a_restore_by_a_farmer(
     label, producer_user
 ):
     with pytest.raises(ValidationError):
-        services.void_label(label, " ", by=producer_user)
-    services.void_label(label, "Tem rách", by=producer_user)
+        printing.void_label(label, " ", by=producer_user)
+    printing.void_label(label, "Tem rách", by=producer_user)
     with pytest.raises(PermissionDenied):
-        services.unvoid_label(label, "Tem thật", by=producer_user)
+        printing.unvoid_label(label, "Tem thật", by=producer_user)
     label.refresh_from_db()
     assert label.is_voided and label.voidings.get().by == producer_user

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.audit import AppendOnlyError
 from growing_areas.models import GrowingArea, StatusChange
 from marketplace.models import ListingEvent
-from traceability import services
+from traceability import printing, services
 from traceability.models import LabelVoiding, Scan, TraceAttachment, TraceEvent
 
 from .conftest import photo_upload
@@ -43,7 +43,7 @@ def _trace_attachment(batch, label, user):
 
 
 def _label_voiding(batch, label, user):
-    services.void_label(label, reason="Tem bị rách", by=user)
+    printing.void_label(label, reason="Tem bị rách", by=user)
     return label.voidings.get()
 
 
@@ -135,7 +135,7 @@ def test_a_new_object_with_an_existing_key_does_not_overwrite_the_row(audit_row)
 
 
 def test_the_label_history_keeps_its_label(label, producer_user):
-    services.void_label(label, reason="Tem bị rách", by=producer_user)
+    printing.void_label(label, reason="Tem bị rách", by=producer_user)
     with pytest.raises(ProtectedError):
         label.delete()
     assert label.voidings.count() == 1
@@ -150,8 +150,8 @@ def test_an_area_with_a_status_history_cannot_be_deleted(make_area, producer_use
 
 
 def test_voiding_a_run_records_each_newly_voided_labels_voiding(run, label, producer_user):
-    services.void_label(label, reason="Tem bị rách", by=producer_user)
-    assert services.void_run(run, reason="Mất tập tem", by=producer_user) == 4
+    printing.void_label(label, reason="Tem bị rách", by=producer_user)
+    assert printing.void_run(run, reason="Mất tập tem", by=producer_user) == 4
     assert label.voidings.count() == 1  # voided before: no second entry
     others = run.labels.exclude(pk=label.pk)
     assert sorted(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from growing_areas.models import GrowingArea
-from traceability import services
+from traceability import gtins, services
 from traceability.models import AllocatedGtin, AppendOnlyError, Batch, TraceEvent
 
 from .conftest import GTIN, pdf_upload, photo_upload
@@ -97,21 +97,21 @@ def test_a_product_without_gtin_gets_one_allocated_and_never_reused(make_product
         quantity=Decimal(1),
         unit="kg",
     )
-    services.ensure_gtin(first)
+    gtins.ensure_gtin(first)
     first.refresh_from_db()
     second.refresh_from_db()
     assert second.gtin == "08939999000017" and first.gtin == "08939999000024"
-    assert services.ensure_gtin(second) == second.gtin  # asked again: the same number
+    assert gtins.ensure_gtin(second) == second.gtin  # asked again: the same number
     gone = first.gtin
     first.delete()
     third = make_product(gtin="")
-    assert services.ensure_gtin(third) not in {gone, second.gtin}
+    assert gtins.ensure_gtin(third) not in {gone, second.gtin}
     assert AllocatedGtin.objects.count() == 3
 
 
 def test_an_invalid_own_gtin_is_not_replaced_silently(make_product):
     with pytest.raises(ValidationError):
-        services.ensure_gtin(make_product(gtin="8934588012227"))
+        gtins.ensure_gtin(make_product(gtin="8934588012227"))
 
 
 def test_trace_events_cannot_be_changed_or_deleted(batch):
@@ -241,8 +241,8 @@ def test_a_batch_needs_an_unexpired_area_code(tea, make_area):
 def test_products_are_found_by_any_length_of_the_same_gtin(make_product):
     thirteen = make_product(gtin="8934588012228")
     fourteen = make_product(gtin="18934588012225")  # another trade item: indicator digit 1
-    assert services.find_product("08934588012228") == thirteen
-    assert services.find_product("18934588012225") == fourteen
+    assert gtins.find_product("08934588012228") == thirteen
+    assert gtins.find_product("18934588012225") == fourteen
     eight = make_product(gtin="96385074")
-    assert services.find_product("00000096385074") == eight
-    assert services.find_product("10000096385071") is None
+    assert gtins.find_product("00000096385074") == eight
+    assert gtins.find_product("10000096385071") is None

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import CommandError, call_command
 
-from traceability import services
+from traceability import printing
 from traceability.models import Label, LabelPrintRun, Scan
 
 from .conftest import GTIN
@@ -49,16 +49,16 @@ def test_a_print_run_is_built_by_celery_and_every_code_opens_its_page(
 
 
 def test_progress_page_refreshes_while_the_run_is_building(farmer, batch):
-    run = services.issue_labels(batch, 10, "a4-40x30", build=False)
+    run = printing.issue_labels(batch, 10, "a4-40x30", build=False)
     page = farmer.get(f"/ban-hang/in-tem/{run.pk}/").content.decode()
     assert 'http-equiv="refresh"' in page and "<progress" in page
     assert farmer.get(f"/ban-hang/in-tem/{run.pk}/tem.pdf").status_code == 404
 
 
 def test_building_twice_changes_nothing(batch):
-    run = services.issue_labels(batch, 3, "a4-50x50", build=False)
-    first = services.build_print_run(run.pk)
-    again = services.build_print_run(run.pk)
+    run = printing.issue_labels(batch, 3, "a4-50x50", build=False)
+    first = printing.build_print_run(run.pk)
+    again = printing.build_print_run(run.pk)
     assert first.pdf.name == again.pdf.name and again.status == "done"
 
 
@@ -67,9 +67,9 @@ def test_stale_runs_are_found_for_the_sweep(batch):
 
     from django.utils import timezone
 
-    run = services.issue_labels(batch, 3, "a4-50x50", build=False)
-    assert services.stale_print_runs() == []
-    assert services.stale_print_runs(now=timezone.now() + timedelta(minutes=3)) == [run.pk]
+    run = printing.issue_labels(batch, 3, "a4-50x50", build=False)
+    assert printing.stale_print_runs() == []
+    assert printing.stale_print_runs(now=timezone.now() + timedelta(minutes=3)) == [run.pk]
 
 
 @pytest.mark.parametrize(
@@ -121,8 +121,8 @@ def test_issue_labels_command_writes_the_pdf(batch, tmp_path):
 
 
 def test_the_pdf_name_cannot_be_guessed(batch):
-    first = services.build_print_run(services.issue_labels(batch, 1, "a4-50x50", build=False).pk)
-    second = services.build_print_run(services.issue_labels(batch, 1, "a4-50x50", build=False).pk)
+    first = printing.build_print_run(printing.issue_labels(batch, 1, "a4-50x50", build=False).pk)
+    second = printing.build_print_run(printing.issue_labels(batch, 1, "a4-50x50", build=False).pk)
     names = [run.pdf.name.rsplit("/", 1)[-1] for run in (first, second)]
     assert all(len(name) == 36 and batch.lot not in name for name in names)
     assert names[0] != names[1]
@@ -131,10 +131,10 @@ def test_the_pdf_name_cannot_be_guessed(batch):
 def test_a_failed_run_can_be_tried_again(farmer, batch, django_capture_on_commit_callbacks):
     from unittest import mock
 
-    run = services.issue_labels(batch, 4, "a4-50x50", build=False)
-    failing = mock.patch.object(services, "render_labels", side_effect=OSError("disk full"))
+    run = printing.issue_labels(batch, 4, "a4-50x50", build=False)
+    failing = mock.patch.object(printing, "render_labels", side_effect=OSError("disk full"))
     with failing, pytest.raises(OSError):
-        services.build_print_run(run.pk)
+        printing.build_print_run(run.pk)
     run.refresh_from_db()
     assert run.status == "failed" and "disk full" in run.error
     page = farmer.get(f"/ban-hang/in-tem/{run.pk}/").content.decode()
@@ -146,7 +146,7 @@ def test_a_failed_run_can_be_tried_again(farmer, batch, django_capture_on_commit
 
 
 def test_a_full_run_of_10000_labels_gets_distinct_serials(batch):
-    run = services.issue_labels(batch, 10_000, "a4-30x30", build=False)
+    run = printing.issue_labels(batch, 10_000, "a4-30x30", build=False)
     serials = list(run.labels.values_list("serial", flat=True))
     assert len(serials) == len(set(serials)) == 10_000
     assert list(run.labels.order_by("position").values_list("position", flat=True)[:3]) == [0, 1, 2]
@@ -159,7 +159,7 @@ def test_the_sweep_builds_runs_a_killed_worker_left_behind(batch):
 
     from traceability.tasks import requeue_stale_print_runs
 
-    run = services.issue_labels(batch, 2, "a4-50x50", build=False)
+    run = printing.issue_labels(batch, 2, "a4-50x50", build=False)
     LabelPrintRun.objects.filter(pk=run.pk).update(
         status=LabelPrintRun.Status.BUILDING, started_at=timezone.now() - timedelta(hours=1)
     )

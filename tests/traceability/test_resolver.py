@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from growing_areas.models import GrowingArea
-from traceability import epcis, services
+from traceability import epcis, printing, scans, services
 from traceability.models import Label, Scan
 
 from .conftest import GTIN, pdf_upload, photo_upload
@@ -202,11 +202,11 @@ def test_a_serial_never_issued_shows_the_lot_under_a_warning(client, label):
 
 
 def test_a_voided_label_warns(client, label, run):
-    services.void_label(label, "Tem bị rách")
+    printing.void_label(label, "Tem bị rách")
     assert "đã bị nhà sản xuất hủy" in get(client, label_path(label)).content.decode()
     other = run.labels.exclude(pk=label.pk).first()
     assert 'role="alert"' not in get(client, label_path(other)).content.decode()
-    assert services.void_run(run, "Mất tập tem") == 4
+    assert printing.void_run(run, "Mất tập tem") == 4
     # from another network: a repeat from the same one within minutes is not logged again
     page = get(client, label_path(other), REMOTE_ADDR="27.72.3.1").content.decode()
     assert "đã bị nhà sản xuất hủy" in page
@@ -342,10 +342,10 @@ def test_epcis_export_refuses_bad_queries(client, batch):
 
 
 def test_scan_hashes_depend_on_the_network_not_the_host():
-    assert services.network_hash("14.160.1.5") == services.network_hash("14.160.1.200")
-    assert services.network_hash("14.160.1.5") != services.network_hash("14.160.2.5")
-    assert services.network_hash("2402:800:1:2::1") == services.network_hash("2402:800:1:ff::9")
-    assert "14.160" not in services.network_hash("14.160.1.5")
+    assert scans.network_hash("14.160.1.5") == scans.network_hash("14.160.1.200")
+    assert scans.network_hash("14.160.1.5") != scans.network_hash("14.160.2.5")
+    assert scans.network_hash("2402:800:1:2::1") == scans.network_hash("2402:800:1:ff::9")
+    assert "14.160" not in scans.network_hash("14.160.1.5")
 
 
 @pytest.mark.parametrize(
@@ -362,7 +362,7 @@ def test_scan_hashes_depend_on_the_network_not_the_host():
     ],
 )
 def test_browser_family(agent, family):
-    assert services.browser_family(agent) == family
+    assert scans.browser_family(agent) == family
 
 
 def test_labels_are_unique_serials(run):
@@ -387,7 +387,7 @@ def test_a_lot_with_a_slash_resolves_from_the_raw_path(client, tea, area):
     # new lots may not hold "/" any more; one recorded before that rule keeps resolving
     Batch.objects.filter(pk=batch.pk).update(lot="L/26-A")
     batch.refresh_from_db()
-    label = services.issue_labels(batch, 1, "a4-50x50", build=False).labels.get()
+    label = printing.issue_labels(batch, 1, "a4-50x50", build=False).labels.get()
     assert label.path == f"/01/{GTIN}/10/L%2F26-A/21/{label.serial}"
     # gunicorn passes the path as sent in RAW_URI, so %2F stays inside the lot
     response = get(client, label.path, RAW_URI=label.path)

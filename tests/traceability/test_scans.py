@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Notification
-from traceability import services, tasks
+from traceability import scans, tasks
 from traceability.models import Label, Scan
 
 from .conftest import GTIN
@@ -52,7 +52,7 @@ def log_scans(label, ip, when, times):
             lot=label.batch.lot,
             serial=label.serial,
             outcome=Scan.Outcome.GENUINE,
-            network_hash=services.network_hash(ip),
+            network_hash=scans.network_hash(ip),
             browser_family="Chrome",
         )
         for _ in range(times)
@@ -68,7 +68,7 @@ def test_51_views_from_one_network_do_not_flag_or_text_moderators(scan, label, m
     start = timezone.now() - timedelta(days=30)
     for day in range(30):
         log_scans(label, "113.161.42.9", start + timedelta(days=day), 5)
-    services.count_label_scans(label.pk)
+    scans.count_label_scans(label.pk)
     label.refresh_from_db()
     # at most 3 a day count: 90 scans above the limit of 50, but from one network
     assert (label.scan_count, label.network_count) == (1 + 30 * 3, 1)
@@ -98,11 +98,11 @@ def test_many_scans_flag_only_when_several_networks_made_them(label, moderator, 
     for day in range(20):
         for ip in ("14.160.1.5", "27.72.3.1"):
             log_scans(label, ip, start + timedelta(days=day), 2)
-    services.count_label_scans(label.pk)
+    scans.count_label_scans(label.pk)
     label.refresh_from_db()
     assert (label.scan_count, label.network_count, label.flagged_at) == (80, 2, None)
     log_scans(label, "2402:800::1", timezone.now(), 1)  # a third network
-    services.count_label_scans(label.pk)
+    scans.count_label_scans(label.pk)
     label.refresh_from_db()
     assert label.flagged_at and label.flag_reason == "too_many_scans"
     assert Notification.objects.filter(recipient=moderator).count() == 1
@@ -115,7 +115,7 @@ def test_one_network_adds_at_most_a_few_scans_per_vietnamese_day(label, settings
     log_scans(label, "14.160.1.5", evening, 10)
     log_scans(label, "14.160.1.5", evening + timedelta(hours=1), 10)
     log_scans(label, "27.72.3.1", evening, 2)
-    services.count_label_scans(label.pk)
+    scans.count_label_scans(label.pk)
     label.refresh_from_db()
     assert (label.scan_count, label.network_count) == (3 + 3 + 2, 2)
     assert label.first_scanned_at == evening
@@ -134,7 +134,7 @@ def test_a_loop_of_views_writes_one_row_per_window(client, label, batch, monkeyp
     # another network is logged at once; the same network again after the window
     client.get(label_path(label), REMOTE_ADDR="14.160.2.5", HTTP_USER_AGENT=PHONE)
     # the scan log is append-only: move the clock instead of the rows
-    later = timezone.now() + services.SCAN_REPEAT_WINDOW
+    later = timezone.now() + scans.SCAN_REPEAT_WINDOW
     monkeypatch.setattr(timezone, "now", lambda: later)
     client.get(label_path(label), REMOTE_ADDR="14.160.1.5", HTTP_USER_AGENT=PHONE)
     assert Scan.objects.filter(label=label).count() == 3
@@ -165,11 +165,11 @@ def test_the_sweep_counts_scans_whose_task_was_lost(client, label, settings):
     for ip in ("14.160.1.5", "27.72.3.1"):
         client.get(label_path(label), REMOTE_ADDR=ip, HTTP_USER_AGENT=PHONE)
     assert Label.objects.get(pk=label.pk).network_count == 0
-    assert services.labels_with_uncounted_scans() == [label.pk]
+    assert scans.labels_with_uncounted_scans() == [label.pk]
     assert tasks.count_recent_scans() == 1
     label.refresh_from_db()
     assert (label.network_count, label.flag_reason) == (2, "too_many_networks")
-    assert services.labels_with_uncounted_scans() == []
+    assert scans.labels_with_uncounted_scans() == []
     assert tasks.count_recent_scans() == 0
 
 
@@ -184,11 +184,11 @@ def test_behind_a_proxy_scans_count_networks_per_real_client(scan, label, settin
 
 
 def test_the_scan_hash_key_keeps_networks_when_the_secret_key_rotates(settings):
-    before = services.network_hash("14.160.1.5")
+    before = scans.network_hash("14.160.1.5")
     settings.SECRET_KEY = "a-freshly-rotated-secret-key-0123456789abcdef"
-    assert services.network_hash("14.160.1.5") == before
+    assert scans.network_hash("14.160.1.5") == before
     settings.SCAN_HASH_KEY = "another-scan-hash-key"
-    assert services.network_hash("14.160.1.5") != before
+    assert scans.network_hash("14.160.1.5") != before
 
 
 @pytest.mark.django_db(transaction=True)
@@ -203,7 +203,7 @@ def test_counting_the_same_label_at_once_texts_moderators_once(run, moderator):
         try:
             for _ in range(100):
                 try:
-                    return services.count_label_scans(label.pk)
+                    return scans.count_label_scans(label.pk)
                 except OperationalError as error:  # SQLite's one writer: try again, as Celery would
                     if "locked" not in str(error):
                         raise

@@ -59,12 +59,12 @@ def test_two_print_runs_on_a_sqlite_file_finish_while_others_write(transactional
 
 
 def test_a_failure_that_cannot_be_recorded_is_picked_up_by_the_sweep_within_minutes(batch):
-    from traceability import services
+    from traceability import printing
     from traceability.models import LabelPrintRun
     from traceability.tasks import requeue_stale_print_runs
 
-    run = services.issue_labels(batch, 4, "a4-50x50", build=False)
-    drawing_fails = mock.patch.object(services, "render_labels", side_effect=OSError("disk full"))
+    run = printing.issue_labels(batch, 4, "a4-50x50", build=False)
+    drawing_fails = mock.patch.object(printing, "render_labels", side_effect=OSError("disk full"))
     real_transition = LabelPrintRun.transition
     calls = []
 
@@ -77,13 +77,13 @@ def test_a_failure_that_cannot_be_recorded_is_picked_up_by_the_sweep_within_minu
 
     database_locked = mock.patch.object(LabelPrintRun, "transition", transition_once)
     with drawing_fails, database_locked, pytest.raises(OSError, match="disk full"):
-        services.build_print_run(run.pk)
+        printing.build_print_run(run.pk)
     run.refresh_from_db()
     assert run.status == "building"  # nothing could be written
     # not stale while its heartbeat is fresh, stale a few minutes later (not twenty)
     assert requeue_stale_print_runs() == 0
     later = timezone.now() + timedelta(minutes=4)
-    assert services.stale_print_runs(now=later) == [run.pk]
+    assert printing.stale_print_runs(now=later) == [run.pk]
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert requeue_stale_print_runs() == 1  # Celery runs eagerly in tests
     run.refresh_from_db()
@@ -91,29 +91,29 @@ def test_a_failure_that_cannot_be_recorded_is_picked_up_by_the_sweep_within_minu
 
 
 def test_a_long_run_whose_heartbeat_moves_is_not_sent_twice(batch):
-    from traceability import services
+    from traceability import printing
     from traceability.models import LabelPrintRun
 
-    run = services.issue_labels(batch, 4, "a4-50x50", build=False)
+    run = printing.issue_labels(batch, 4, "a4-50x50", build=False)
     now = timezone.now()
     LabelPrintRun.objects.filter(pk=run.pk).update(
         status="building", started_at=now - timedelta(minutes=30), heartbeat_at=now
     )
-    assert services.stale_print_runs(now=now + timedelta(minutes=2)) == []
-    assert services.stale_print_runs(now=now + timedelta(minutes=4)) == [run.pk]
+    assert printing.stale_print_runs(now=now + timedelta(minutes=2)) == []
+    assert printing.stale_print_runs(now=now + timedelta(minutes=4)) == [run.pk]
 
 
 def test_drawing_moves_the_heartbeat_after_every_page(batch):
-    from traceability import services
+    from traceability import printing
     from traceability.models import LabelPrintRun
 
-    run = services.issue_labels(batch, 40, "a4-50x50", build=False)  # 3 pages of 15
+    run = printing.issue_labels(batch, 40, "a4-50x50", build=False)  # 3 pages of 15
     beats = []
 
     def watch(done, total):
         beats.append(LabelPrintRun.objects.values_list("progress", "heartbeat_at").get(pk=run.pk))
 
-    services.build_print_run(run.pk, progress=watch)
+    printing.build_print_run(run.pk, progress=watch)
     assert [progress for progress, _beat in beats] == [15, 30, 40]
     assert all(beat is not None for _progress, beat in beats)
     assert beats[0][1] <= beats[1][1] <= beats[2][1]
@@ -134,10 +134,10 @@ def _concurrent_scenario():
     from growing_areas.models import GrowingArea
     from marketplace import services as marketplace_services
     from marketplace.models import Product
-    from traceability import services
+    from traceability import printing, scans, services
     from traceability.models import LabelPrintRun
 
-    services.LABEL_CHUNK = CHUNK
+    printing.LABEL_CHUNK = CHUNK
     area = GrowingArea.objects.create(
         code="LC-VC-CHE-900",
         name="Vùng chè Suối Giàng",
@@ -179,7 +179,7 @@ def _concurrent_scenario():
             unit="kg",
             by=user,
         )
-        run_ids.append(services.issue_labels(batch, LABELS_PER_RUN, "a4-50x50", build=False).pk)
+        run_ids.append(printing.issue_labels(batch, LABELS_PER_RUN, "a4-50x50", build=False).pk)
     connections.close_all()
 
     errors, counts = [], {"signups": 0, "scans": 0}
@@ -188,7 +188,7 @@ def _concurrent_scenario():
 
     def build(run_id):
         try:
-            services.build_print_run(run_id)
+            printing.build_print_run(run_id)
         except Exception as error:
             errors.append(f"run {run_id}: {error!r}")
         finally:
@@ -210,7 +210,7 @@ def _concurrent_scenario():
                     commune_code="04672",
                 )
                 counts["signups"] += 1
-                services.record_scan(
+                scans.record_scan(
                     gtin=label.batch.gtin,
                     lot=label.batch.lot,
                     serial=label.serial,
@@ -245,11 +245,11 @@ if __name__ == "__main__":
 
 
 def test_a_run_sent_again_is_left_alone_while_its_message_waits(batch):
-    from traceability import services
+    from traceability import printing
     from traceability.models import LabelPrintRun
     from traceability.tasks import build_print_run, requeue_stale_print_runs
 
-    run = services.issue_labels(batch, 4, "a4-50x50", build=False)
+    run = printing.issue_labels(batch, 4, "a4-50x50", build=False)
     LabelPrintRun.objects.filter(pk=run.pk).update(
         status="building", started_at=timezone.now() - timedelta(minutes=10)
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from marketplace import services as marketplace_services
 from marketplace.models import Producer, Product
-from traceability import services
+from traceability import printing, services
 from traceability.models import Batch, Label, LabelPrintRun, TraceEvent
 
 from .conftest import GTIN, photo_upload
@@ -116,7 +116,7 @@ def test_no_labels_for_a_listing_never_approved(farmer, make_product, area, prod
 def test_no_labels_while_the_producer_is_not_verified(farmer, batch, tea_producer):
     Producer.objects.filter(pk=tea_producer.pk).update(verification=Producer.Verification.PENDING)
     with pytest.raises(ValidationError) as refused:
-        services.issue_labels(batch, 5, "a4-50x50", build=False)
+        printing.issue_labels(batch, 5, "a4-50x50", build=False)
     assert refused.value.code == "not_vouched"
     response = print_labels(farmer, batch)
     assert response.status_code == 400 and UNVERIFIED_PRINT in response.content.decode()
@@ -200,7 +200,7 @@ def test_a_suspended_producer_can_print_and_record_nothing(
             certificate_number="KN-1",
         )
     with pytest.raises(ValidationError):
-        services.issue_labels(batch, 1, "a4-50x50", by=moderator, build=False)
+        printing.issue_labels(batch, 1, "a4-50x50", by=moderator, build=False)
 
 
 def test_a_verified_again_producer_records_and_prints_again(farmer, batch, tea_producer, moderator):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from traceability import services
+from traceability import gtins, printing
 from traceability.gs1 import GS1Error, validate_gtin
 from traceability.labels import LAYOUTS
 from traceability.models import MAX_LABELS_PER_RUN, Batch
@@ -26,19 +26,19 @@ class Command(BaseCommand):
             gtin = validate_gtin(gtin)
         except GS1Error as error:
             raise CommandError(str(error)) from None
-        product = services.find_product(gtin)
+        product = gtins.find_product(gtin)
         batch = Batch.objects.filter(product=product, lot=lot).first() if product else None
         if batch is None:
             raise CommandError(f"No batch {lot!r} of a product with GTIN {gtin}.")
         try:
-            run = services.issue_labels(batch, count, layout, build=False)
+            run = printing.issue_labels(batch, count, layout, build=False)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
 
         def progress(done, total):
             self.stderr.write(f"\r{done}/{total}", ending="")
 
-        run = services.build_print_run(run.pk, progress=progress)
+        run = printing.build_print_run(run.pk, progress=progress)
         self.stderr.write("")
         Path(out).write_bytes(run.pdf.read())
         run.pdf.close()

@@ -55,16 +55,6 @@ def producers_for(user):
     return Producer.objects.filter(condition).distinct()
 
 
-def can_act_for(user, producer):
-    if not user.is_authenticated:
-        return False
-    if is_moderator(user):
-        return True
-    if producer.commune_code in served_communes(user) and producer.consent_at is not None:
-        return True
-    return producer.members.filter(pk=user.pk).exists()
-
-
 @scope(Product)
 def products_for(user):
     return Product.objects.filter(producer__in=producers_for(user))

@@ -16,7 +16,6 @@ from accounts.roles import Role
 from accounts.services import grant_role
 
 # who may act for whom lives in access.py; these names stay importable from here
-from .access import can_act_for, is_moderator, producers_for, served_communes  # noqa: F401
 from .models import (
     MAX_PHOTOS,
     MAX_QUANTITY,

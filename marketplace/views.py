@@ -204,7 +204,7 @@ def desk(request):
     if not user.is_authenticated:
         return render(request, "marketplace/sell_landing.html")
     own = list(Producer.objects.filter(members=user).order_by("name"))
-    communes = services.served_communes(user)
+    communes = access.served_communes(user)
     farmers = []
     if communes:
         farmers = list(
@@ -225,7 +225,7 @@ def desk(request):
             "is_helper": user.has_role(Role.COMMUNITY_HELPER),
             "sections": page_sections(desk_sections, request, Producer, producer=None)
             # a helper whose farmers have not consented has no batch pages to go to
-            if own or (communes and services.producers_for(user).exists())
+            if own or (communes and access.producers_for(user).exists())
             else [],
         },
     )
@@ -341,7 +341,7 @@ def _add_errors(form, error):
 @login_required
 def assisted_signup(request):
     """A community helper signs up a farmer of a commune they serve, with consent."""
-    communes = services.served_communes(request.user)
+    communes = access.served_communes(request.user)
     if not communes:
         raise PermissionDenied
     form = AssistedSignupForm(request.POST or None, communes=communes)

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import printing, services
+from marketplace.access import is_moderator
+
+from . import printing
 from .models import Label
 
 LIST_URL_NAME = "wagtailsnippets_traceability_label:list"
@@ -33,7 +35,7 @@ class LabelActionView(WagtailAdminTemplateMixin, FormView):
     header_icon = "tag"
 
     def dispatch(self, request, *args, **kwargs):
-        if not services.is_moderator(request.user):
+        if not is_moderator(request.user):
             raise PermissionDenied
         self.label = get_object_or_404(
             Label.objects.select_related("batch__product", "print_run"), pk=kwargs["pk"]

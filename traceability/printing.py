@@ -14,12 +14,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.access import is_moderator
+
 from . import gs1
 from .digital_link import label_url
 from .gtins import ensure_gtin
 from .labels import LAYOUTS, LabelContent, render_labels
 from .models import MAX_LABELS_PER_RUN, Batch, Label, LabelPrintRun, LabelVoiding
-from .services import earlier_submission, is_moderator, refuse
+from .services import earlier_submission, refuse
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ saves nothing partial. GTINs are in ``gtins``, labels in ``printing``, scans in 
 
 from datetime import datetime, time
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -29,20 +29,6 @@ MAX_PHOTOS_PER_EVENT = 5
 MAX_DOCUMENTS_PER_EVENT = 5
 MAX_UPLOAD_BYTES_PER_EVENT = 30 * 1024 * 1024  # photos and documents of one step together
 MAX_DOCUMENTS_PER_BATCH = 40  # corrections append steps, so a batch is limited as a whole too
-
-
-# --- who may act ----------------------------------------------------------------------------
-
-# One rule for the whole site: a farmer acts for their own producer, a community helper for
-# the producers of the communes they serve, a moderator for everyone.
-is_moderator = marketplace_services.is_moderator
-producers_for = marketplace_services.producers_for
-can_act_for = marketplace_services.can_act_for
-
-
-def check_can_act_for(user, producer):
-    if not can_act_for(user, producer):
-        raise PermissionDenied
 
 
 # --- who may record -------------------------------------------------------------------------

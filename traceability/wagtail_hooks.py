@@ -3,7 +3,6 @@ print runs, labels (flagged first; voided or restored through the services, with
 and scans."""
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -12,7 +11,6 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import (
@@ -22,25 +20,11 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
-from . import admin_views, services
+from accounts.audit_admin import ViewOnlyPolicy
+from marketplace.access import is_moderator
+
+from . import admin_views
 from .models import Batch, Label, LabelPrintRun, Scan, TraceEvent
-
-
-class ViewOnlyPolicy(ModelPermissionPolicy):
-    """Only "view", even for superusers: these rows are written by services alone (trace
-    events are append-only), so the admin offers no add, edit or delete."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions):
-        if "view" not in actions:
-            return get_user_model().objects.none()
-        return super().users_with_any_permission(["view"])
-
 
 for _model in (Batch, TraceEvent, LabelPrintRun, Label, Scan):
     register_permission_policy(_model, ViewOnlyPolicy(_model))
@@ -99,7 +83,7 @@ class LabelFilterSet(WagtailFilterSet):
 
 def _label_action_buttons(user, label, priority):
     """ "Void label" or "Lift voiding", for moderators; the actions go through the services."""
-    if not services.is_moderator(user):
+    if not is_moderator(user):
         return []
     if label.voided_at is None:
         name, title, icon = "void", _("Void label"), "warning"

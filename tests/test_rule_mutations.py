@@ -1,0 +1,221 @@
+"""Each rule that guards access, stock, audit trails and identifiers is proven by the suite:
+for every rule below, a copy of the project with that rule broken is tested, and the named
+tests must fail there. A rule someone can delete while the suite stays green is a rule nobody
+will notice losing.
+
+Each mutation names the exact text it changes, so this file fails as well when the code is
+rewritten and the mutation no longer applies: update the mutation with the code."""
+
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+COPIED = (
+    "accounts",
+    "config",
+    "growing_areas",
+    "marketplace",
+    "places",
+    "traceability",
+    "postal_pickup",
+    "templates",
+    "static",
+    "locale",
+    "tests",
+)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    path: str
+    find: str
+    replace: str
+    tests: tuple[str, ...]
+    postgresql_only: bool = False
+
+
+STOCK_LOCK_FIND = """    product = (
+        Product.objects.select_for_update(of=LISTING_ROW)
+        .select_related("producer")
+        .get(pk=product.pk)
+    )
+    old = product.quantity_available"""
+VOIDING_ROW = """        LabelVoiding.objects.create(
+            label=label, action=LabelVoiding.Action.VOID, reason=reason, by=by, at=label.voided_at
+        )
+"""
+
+MUTATIONS = (
+    # Who may act: each seller-desk loader asks the access layer; loading the row directly
+    # must let a stranger in, and the URLconf-wide access matrix must say so.
+    Mutation(
+        name="a print run loaded without asking who may act",
+        path="traceability/views.py",
+        find=(
+            "return get_for_actor(request.user, LabelPrintRun, "
+            'related=("batch__product__producer",), pk=pk)'
+        ),
+        replace=(
+            'return LabelPrintRun.objects.select_related("batch__product__producer").get(pk=pk)'
+        ),
+        tests=("tests/test_access_matrix.py",),
+    ),
+    Mutation(
+        name="a listing loaded without asking who may act",
+        path="marketplace/views.py",
+        find='return get_for_actor(request.user, Product, related=("producer",), pk=pk)',
+        replace='return Product.objects.select_related("producer").get(pk=pk)',
+        tests=("tests/test_access_matrix.py",),
+    ),
+    Mutation(
+        name="a helper acting for a farmer who never consented",
+        path="marketplace/access.py",
+        find="condition |= Q(commune_code__in=communes) & consented()",
+        replace="condition |= Q(commune_code__in=communes)",
+        tests=("tests/marketplace/test_consent.py",),
+    ),
+    Mutation(
+        name="is_public ignoring the producer's verification",
+        path="marketplace/models.py",
+        find="return self.review_state == self.Review.APPROVED and self.producer.is_verified",
+        replace="return self.review_state == self.Review.APPROVED",
+        tests=("tests/marketplace/test_rules.py",),
+    ),
+    Mutation(
+        name="the growing-area import saving without its transaction",
+        path="growing_areas/importing/write.py",
+        find="with transaction.atomic():",
+        replace="with __import__('contextlib').nullcontext():",
+        tests=("tests/growing_areas/test_import_agreement.py",),
+    ),
+    Mutation(
+        name="update_stock without its row lock",
+        path="marketplace/services.py",
+        find=STOCK_LOCK_FIND,
+        replace=STOCK_LOCK_FIND.replace(".select_for_update(of=LISTING_ROW)", ".all()"),
+        tests=("tests/marketplace/test_concurrency.py",),
+        postgresql_only=True,
+    ),
+    Mutation(
+        name="a label voided without its history row",
+        path="traceability/printing.py",
+        find=VOIDING_ROW,
+        replace="",
+        tests=("tests/traceability/test_append_only.py", "tests/traceability/test_admin.py"),
+    ),
+    Mutation(
+        name="trace attachments editable",
+        path="traceability/models.py",
+        find="class TraceAttachment(AuditRecord):",
+        replace="class TraceAttachment(models.Model):",
+        tests=("tests/traceability/test_append_only.py",),
+    ),
+    Mutation(
+        name="a GTIN check digit of 0 computed as 1",
+        path="marketplace/validators.py",
+        find="return str((10 - total % 10) % 10)",
+        replace="return str((10 - total % 10) % 10 or 1)",
+        tests=("tests/marketplace/test_gtin.py", "tests/traceability/test_gs1.py"),
+    ),
+)
+
+
+def _copy_project(target):
+    for name in COPIED:
+        source = ROOT / name
+        if source.exists():
+            shutil.copytree(
+                source, target / name, ignore=shutil.ignore_patterns("__pycache__", "artifacts")
+            )
+    for name in ("manage.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, target / name)
+    (target / "media").mkdir()
+    if (ROOT.parent / "shared").exists() and not (target.parent / "shared").exists():
+        (target.parent / "shared").symlink_to(ROOT.parent / "shared")
+
+
+def _environment(index):
+    env = dict(os.environ)
+    env.pop("PYTEST_ADDOPTS", None)
+    env.pop("PYTEST_CURRENT_TEST", None)
+    if connection.vendor == "postgresql":
+        # A database of its own: the outer run holds its test database open.
+        db = settings.DATABASES["default"]
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/chophien_mutation_{index}"
+        )
+    return env
+
+
+def _run(index, mutation, workdir):
+    project = workdir / f"m{index}" / "project"
+    project.mkdir(parents=True)
+    _copy_project(project)
+    target = project / mutation.path
+    source = target.read_text(encoding="utf-8")
+    if source.count(mutation.find) != 1:
+        return None, f"{mutation.path} no longer contains exactly one {mutation.find!r}"
+    target.write_text(source.replace(mutation.find, mutation.replace), encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not e2e",
+            *mutation.tests,
+        ],
+        cwd=project,
+        env=_environment(index),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return result.returncode, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def _on_postgresql():
+    return connection.vendor == "postgresql"
+
+
+# Row locks are proven where writers really run at once: SQLite serialises them, so those
+# mutations are tried in `make test-services` only.
+WANTED = [m for m in MUTATIONS if not m.postgresql_only or _on_postgresql()]
+
+
+@cache
+def _outcomes(workdir):
+    """Run every mutation once, two at a time (one per core)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {m.name: pool.submit(_run, i, m, workdir) for i, m in enumerate(WANTED)}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("mutations")
+
+
+@pytest.mark.parametrize("mutation", WANTED, ids=[m.name for m in WANTED])
+def test_breaking_the_rule_fails_the_suite(mutation, workdir):
+    code, output = _outcomes(workdir)[mutation.name]
+    assert code is not None, output
+    # pytest exits 1 when tests ran and some failed; anything else (no test collected,
+    # an import error) would not prove the rule.
+    assert code == 1, f"with {mutation.name}, {' '.join(mutation.tests)} still pass:\n{output}"

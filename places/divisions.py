@@ -104,6 +104,10 @@ _TONE = "[\u0300\u0301\u0303\u0309\u0323]"
 _OLD_STYLE_TONE = re.compile(rf"([oO])([aeAE])({_TONE})(?!\w)|(?<![qQ])([uU])([yY])({_TONE})(?!\w)")
 
 
+# "Cư M’gar" is "Cư M'gar"; "Chân Mây – Lăng Cô" is "Chân Mây - Lăng Cô"
+_PUNCTUATION = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-"})
+
+
 def _new_style_tone(match):
     first, second, tone = [g for g in match.groups() if g is not None]
     return first + tone + second
@@ -111,16 +115,33 @@ def _new_style_tone(match):
 
 def normalise_name(text):
     """A name as written in the official list, single-spaced, NFC, tones placed the new way
-    ("Xã  Thuận Hoà" -> "Xã Thuận Hòa"); diacritics kept, since "Văn Lang" and "Văn Lăng"
+    ("Xã  Thuận Hoà" -> "Xã Thuận Hòa"), straight apostrophes, " - " between two names;
+    diacritics kept, since "Văn Lang" and "Văn Lăng"
     are two communes of one province."""
-    text = unicodedata.normalize("NFD", " ".join((text or "").split()))
-    text = _OLD_STYLE_TONE.sub(_new_style_tone, text)
+    text = (text or "").translate(_PUNCTUATION)
+    text = unicodedata.normalize("NFD", " ".join(text.replace(" - ", "-").split()))
+    text = _OLD_STYLE_TONE.sub(_new_style_tone, text).replace("-", " - ")
     return unicodedata.normalize("NFC", text)
 
 
 def name_key(text):
     """``normalise_name`` in lower case, for comparing names."""
     return normalise_name(text).lower()
+
+
+@cache
+def _communes_by_name():
+    grouped = {}
+    for commune in _communes().values():
+        grouped.setdefault((commune.province_code, name_key(commune.name)), []).append(commune)
+    return grouped
+
+
+def commune_named(name, province_code):
+    """The commune of this province with exactly this name (diacritics count, the tone may
+    be placed either way), or None."""
+    found = _communes_by_name().get((province_code, name_key(name)), [])
+    return found[0] if len(found) == 1 else None
 
 
 def fold(text):

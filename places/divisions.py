@@ -102,8 +102,6 @@ def _communes_by_province():
 # are the same name. In NFD the tone mark follows its vowel; "Quý" keeps its tone on "y".
 _TONE = "[\u0300\u0301\u0303\u0309\u0323]"
 _OLD_STYLE_TONE = re.compile(rf"([oO])([aeAE])({_TONE})(?!\w)|(?<![qQ])([uU])([yY])({_TONE})(?!\w)")
-
-
 # "Cư M’gar" is "Cư M'gar"; "Chân Mây – Lăng Cô" is "Chân Mây - Lăng Cô"
 _PUNCTUATION = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-"})
 
@@ -116,8 +114,7 @@ def _new_style_tone(match):
 def normalise_name(text):
     """A name as written in the official list, single-spaced, NFC, tones placed the new way
     ("Xã  Thuận Hoà" -> "Xã Thuận Hòa"), straight apostrophes, " - " between two names;
-    diacritics kept, since "Văn Lang" and "Văn Lăng"
-    are two communes of one province."""
+    diacritics kept, since "Văn Lang" and "Văn Lăng" are two communes of one province."""
     text = (text or "").translate(_PUNCTUATION)
     text = unicodedata.normalize("NFD", " ".join(text.replace(" - ", "-").split()))
     text = _OLD_STYLE_TONE.sub(_new_style_tone, text).replace("-", " - ")

@@ -68,7 +68,7 @@ AREAS = [
         "Sơn tra",
         "",
         "60",
-        "04591",
+        "04606",
         "Bản Xà Hồ",
         "HTX Sơn tra Trạm Tấu",
         "",

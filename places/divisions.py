@@ -1,16 +1,18 @@
 """Vietnam's administrative units after the 1 July 2025 reform: 34 provinces and 3,321
-communes (xã, phường, đặc khu), read from the ``vietnam-provinces`` package.
+communes (xã, phường, đặc khu), read from the ``vietnamadminunits`` package.
 
-Codes are the official ones, as zero-padded strings: province "15" (Lào Cai),
-commune "04672" (Xã Văn Chấn).
+Codes are the official ones of Decision 19/2025/QĐ-TTg, as zero-padded strings: province
+"15" (Lào Cai), commune "04672" (Xã Văn Chấn). ``vietnamadminunits`` follows that list;
+``vietnam-provinces`` gives a different code to 123 communes (Xã Trạm Tấu is 04606, not
+04591), so it is not a source of codes here (tests/places/test_sources.py lists them all).
 """
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 from unidecode import unidecode
-from vietnam_provinces import Province as _Province
-from vietnam_provinces import Ward as _Ward
 
 
 @dataclass(frozen=True)
@@ -49,34 +51,40 @@ def commune_code(value):
     return f"{int(value):05d}"
 
 
-def _full_province_name(item):
-    prefix = "Thành phố" if item.division_type.value == "thành phố trung ương" else "Tỉnh"
-    return item.name if item.name.startswith(prefix) else f"{prefix} {item.name}"
+@cache
+def official_units():
+    """The official list as ``vietnamadminunits`` ships it: one dict per commune with
+    ``province``, ``provinceShort``, ``provinceCode``, ``provinceKey``, ``ward``,
+    ``wardCode`` and ``wardKey`` (the converter names new communes by these keys)."""
+    from vietnamadminunits.database import get_data
+
+    fields = ["province", "provinceShort", "provinceCode", "provinceKey"]
+    fields += ["ward", "wardCode", "wardKey"]
+    return tuple(get_data(fields=fields, table="admin_units"))
 
 
 @cache
 def _provinces():
-    items = [
-        Province(
-            code=province_code(p.code.value),
-            name=p.name.removeprefix("Thành phố ").strip(),
-            full_name=_full_province_name(p),
+    items = {
+        province_code(row["provinceCode"]): Province(
+            code=province_code(row["provinceCode"]),
+            name=row["provinceShort"],
+            full_name=row["province"],
         )
-        for p in _Province.iter_all()
-    ]
-    items.sort(key=lambda p: fold(p.name))
-    return {p.code: p for p in items}
+        for row in official_units()
+    }
+    return dict(sorted(items.items(), key=lambda item: fold(item[1].name)))
 
 
 @cache
 def _communes():
     items = [
         Commune(
-            code=commune_code(w.code.value),
-            name=w.name,
-            province_code=province_code(w.province_code.value),
+            code=commune_code(row["wardCode"]),
+            name=normalise_name(row["ward"]),
+            province_code=province_code(row["provinceCode"]),
         )
-        for w in _Ward.iter_all()
+        for row in official_units()
     ]
     items.sort(key=lambda c: fold(c.name))
     return {c.code: c for c in items}
@@ -88,6 +96,49 @@ def _communes_by_province():
     for commune in _communes().values():
         grouped.setdefault(commune.province_code, []).append(commune)
     return grouped
+
+
+# Two spellings of one tone: "Hoà" (old style) and "Hòa" (new style, the official list's)
+# are the same name. In NFD the tone mark follows its vowel; "Quý" keeps its tone on "y".
+_TONE = "[\u0300\u0301\u0303\u0309\u0323]"
+_OLD_STYLE_TONE = re.compile(rf"([oO])([aeAE])({_TONE})(?!\w)|(?<![qQ])([uU])([yY])({_TONE})(?!\w)")
+# "Cư M’gar" is "Cư M'gar"; "Chân Mây – Lăng Cô" is "Chân Mây - Lăng Cô"
+_PUNCTUATION = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-"})
+
+
+def _new_style_tone(match):
+    first, second, tone = [g for g in match.groups() if g is not None]
+    return first + tone + second
+
+
+def normalise_name(text):
+    """A name as written in the official list, single-spaced, NFC, tones placed the new way
+    ("Xã  Thuận Hoà" -> "Xã Thuận Hòa"), straight apostrophes, " - " between two names;
+    diacritics kept, since "Văn Lang" and "Văn Lăng" are two communes of one province."""
+    text = (text or "").translate(_PUNCTUATION)
+    text = unicodedata.normalize("NFD", " ".join(text.replace(" - ", "-").split()))
+    text = _OLD_STYLE_TONE.sub(_new_style_tone, text).replace("-", " - ")
+    return unicodedata.normalize("NFC", text)
+
+
+def name_key(text):
+    """``normalise_name`` in lower case, for comparing names."""
+    return normalise_name(text).lower()
+
+
+@cache
+def _communes_by_name():
+    grouped = {}
+    for commune in _communes().values():
+        grouped.setdefault((commune.province_code, name_key(commune.name)), []).append(commune)
+    return grouped
+
+
+def commune_named(name, province_code):
+    """The commune of this province with exactly this name (diacritics count, the tone may
+    be placed either way), or None."""
+    found = _communes_by_name().get((province_code, name_key(name)), [])
+    return found[0] if len(found) == 1 else None
 
 
 def fold(text):
@@ -135,6 +186,15 @@ def _bare(text):
     return folded
 
 
+def _bare_key(text):
+    """``name_key`` without the unit word: "Xã Văn Lăng" -> "văn lăng"."""
+    key = name_key(text)
+    for word in ("xã ", "phường ", "đặc khu "):
+        if key.startswith(word):
+            return key[len(word) :].strip()
+    return key
+
+
 @cache
 def _province_index():
     index = {}
@@ -161,10 +221,12 @@ def find_communes(text, province_code=None):
         found = commune(text)
         candidates = [found] if found else []
     else:
-        wanted_full, wanted_bare = fold(text), _bare(text)
         pool = communes_of(province_code) if province_code else _communes().values()
-        exact = [c for c in pool if fold(c.name) == wanted_full]
-        candidates = exact or [c for c in pool if _bare(c.name) == wanted_bare]
+        # with its diacritics a name is exact ("Văn Lăng" is not "Văn Lang"); without, it folds
+        candidates = [c for c in pool if name_key(c.name) == name_key(text)]
+        candidates = candidates or [c for c in pool if _bare_key(c.name) == _bare_key(text)]
+        candidates = candidates or [c for c in pool if fold(c.name) == fold(text)]
+        candidates = candidates or [c for c in pool if _bare(c.name) == _bare(text)]
     if province_code:
         candidates = [c for c in candidates if c.province_code == province_code]
     return candidates

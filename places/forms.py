@@ -6,7 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import divisions
-from .conversion import convert_legacy_address
+from .conversion import SplitCommune, convert_legacy_address
 
 REFRESH_FIELD = "refresh_communes"
 
@@ -53,6 +53,22 @@ class AddressFormMixin:
     def is_valid(self):
         return not self.is_refresh() and super().is_valid()
 
+    address_candidates = ()
+
+    def _offer_candidates(self, split):
+        """The old commune was divided: show the form again with its province chosen and
+        only the new communes it became in the commune list, for the person to choose."""
+        self.address_candidates = split.candidates
+        self.data = self.data.copy()
+        self.data[self.add_prefix("province_code")] = split.candidates[0].province_code
+        if not self.data.get(self.add_prefix("village")):
+            self.data[self.add_prefix("village")] = split.village
+        self.fields["commune_code"].choices = [("", _("— Choose one of these communes —"))] + [
+            (c.code, c.name) for c in split.candidates
+        ]
+        self.errors.pop("province_code", None)
+        self.add_error("commune_code", split)
+
     def clean(self):
         cleaned = super().clean()
         old_address = (cleaned.get("old_address") or "").strip()
@@ -60,6 +76,9 @@ class AddressFormMixin:
         if old_address and not cleaned.get("commune_code"):
             try:
                 converted = convert_legacy_address(old_address)
+            except SplitCommune as split:
+                self._offer_candidates(split)
+                return cleaned
             except forms.ValidationError as error:
                 self.add_error("old_address", error)
                 return cleaned

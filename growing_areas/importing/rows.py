@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from places import divisions
-from places.conversion import convert_legacy_address
+from places.conversion import SplitCommune, convert_legacy_address, split_commune_message
 from places.divisions import fold
 
 from ..models import GrowingArea
@@ -285,6 +285,8 @@ class RowReader:
             try:
                 converted = convert_legacy_address(legacy)
                 break
+            except SplitCommune as split:
+                return None, "commune", split_commune_message(split)
             except ValidationError:
                 continue
         if converted is None:

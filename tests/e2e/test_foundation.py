@@ -33,3 +33,18 @@ def test_commune_list_follows_the_province(live_server, phone, home_page):
     page.get_by_role("button", name="Đổi địa chỉ").click()
     assert page.get_by_text("Xã Văn Chấn, Tỉnh Lào Cai").first.is_visible()
     shot(page, "address")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_divided_old_commune_is_chosen_from_its_successors(live_server, phone, home_page):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/dia-danh/doi-dia-chi/")
+    page.get_by_label("Hoặc viết địa chỉ cũ").fill("Xã Yên Định, Huyện Bắc Mê, Tỉnh Hà Giang")
+    page.get_by_role("button", name="Đổi địa chỉ").click()
+    assert page.get_by_text("đã được chia cho nhiều xã/phường").first.is_visible()
+    commune = page.get_by_label("Xã/phường")
+    assert commune.locator("option").all_inner_texts()[1:] == ["Xã Minh Ngọc", "Xã Ngọc Đường"]
+    commune.select_option("00700")
+    page.get_by_role("button", name="Đổi địa chỉ").click()
+    assert page.get_by_text("Xã Ngọc Đường, Tỉnh Tuyên Quang").first.is_visible()
+    shot(page, "address-divided")

@@ -83,6 +83,20 @@ def test_old_commune_names_with_the_new_province_are_converted():
     assert [e.column for e in refused.errors] == ["commune"]
 
 
+def test_an_old_commune_divided_among_several_is_a_row_error_listing_them():
+    rows = [good_row(commune="Xã Yên Định, Huyện Bắc Mê", province="Hà Giang")]
+    report = run(rows)
+    assert [(e.column, e.message) for e in report.errors] == [
+        (
+            "commune",
+            "“Xã Yên Định, Huyện Bắc Mê, Tỉnh Hà Giang” đã được chia cho nhiều xã/phường của "
+            "Tỉnh Tuyên Quang: Xã Minh Ngọc, Xã Ngọc Đường. Hãy ghi tên hoặc mã của xã/phường mới.",
+        )
+    ]
+    assert not GrowingArea.objects.exists()
+    assert run([good_row(commune="Xã Ngọc Đường", province="Tuyên Quang")]).ok
+
+
 def test_names_without_diacritics_and_codes_are_accepted():
     rows = [
         good_row(code="A-1", commune="xa van chan", province="lao cai"),

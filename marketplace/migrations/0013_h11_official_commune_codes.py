@@ -1,0 +1,17 @@
+"""Stored commune codes to the official ones of Decision 19/2025/QĐ-TTg (places.recoding)."""
+
+from django.db import migrations
+
+from places.recoding import recode_app
+
+
+class Migration(migrations.Migration):
+    dependencies = [("marketplace", "0012_listing_history_kept")]
+
+    operations = [
+        migrations.RunPython(
+            recode_app("marketplace", "Producer", "HelperCommune"),
+            migrations.RunPython.noop,
+            elidable=False,
+        )
+    ]

@@ -1,15 +1,15 @@
 from django.urls import path, re_path
 
-from . import views
+from . import resolver, views
 
 app_name = "traceability"
 
 urlpatterns = [
     # GS1 Digital Link: /01/<gtin>[/22/<cpv>][/10/<lot>][/21/<serial>], checked by the view
     # "/01" alone too, so every method on it gets the resolver's answer (405 with Allow)
-    re_path(r"^01(?:/(?P<rest>.*))?$", views.resolve, name="resolve"),
-    path(".well-known/gs1resolver", views.resolver_description, name="resolver_description"),
-    path("epcis/events", views.epcis_events, name="epcis_events"),
+    re_path(r"^01(?:/(?P<rest>.*))?$", resolver.resolve, name="resolve"),
+    path(".well-known/gs1resolver", resolver.resolver_description, name="resolver_description"),
+    path("epcis/events", resolver.epcis_events, name="epcis_events"),
     # the farmer's side, under the seller desk
     path("ban-hang/lo-hang/", views.batch_list, name="batch_list"),
     path("ban-hang/lo-hang/moi/", views.batch_new, name="batch_new"),

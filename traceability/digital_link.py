@@ -6,13 +6,19 @@ primary key, in which order, and which AIs may sit in the query string all come 
 syntax dictionary (``dlpkey=`` and the ``?`` flag), read by :mod:`traceability.gs1`.
 """
 
+import logging
+import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .gs1 import GS1Error, ai_matches, ai_table, validate_gtin
+
+# gs1-compression logs a stack trace under this literal logger name for every string it cannot
+# decompress; an address that is not compressed is an ordinary 404, not an error.
+logging.getLogger("__name__").setLevel(logging.CRITICAL)
 
 GTIN_AI, CPV_AI, LOT_AI, SERIAL_AI = "01", "22", "10", "21"
 SUPPORTED_PRIMARY_KEYS = (GTIN_AI,)
@@ -115,10 +121,8 @@ def parse(path: str, query: str = "") -> DigitalLink:
     Raises :class:`DigitalLinkError` for anything a conformant resolver must refuse.
     """
     needs_redirect = False
-    trimmed = path.lstrip("/")
-    if trimmed.endswith("/"):
-        trimmed = trimmed.rstrip("/")
-        needs_redirect = True
+    # a trailing slash answers the same as none: a scanner or a hand may add one
+    trimmed = path.strip("/")
     segments = trimmed.split("/") if trimmed else []
     if not segments or len(segments) % 2:
         raise DigitalLinkError(
@@ -253,3 +257,31 @@ def _check_combinations(ais):
                     "needed": _(" or ").join("+".join(group) for group in entry.requires),
                 },
             )
+
+
+# A compressed Digital Link URI is one path segment of base64url characters (GS1 Digital Link
+# 1.2, section 8: "compressed GS1 Digital Link URI").
+COMPRESSED = re.compile(r"^[A-Za-z0-9_-]{8,}$")
+_PLACEHOLDER_HOST = "https://resolver.invalid"
+
+
+def decompress(segment: str) -> tuple[str, str]:
+    """The uncompressed path and query string of a compressed Digital Link ``segment``.
+
+    Raises :class:`DigitalLinkError` (``not_compressed``) when ``segment`` is not one.
+    """
+    from gs1 import decompress_gs1_digital_link  # the gs1-compression package
+
+    refusal = DigitalLinkError(
+        "not_compressed", _("This address is not a compressed GS1 Digital Link.")
+    )
+    if not COMPRESSED.match(segment):
+        raise refusal
+    try:
+        uri = decompress_gs1_digital_link(f"{_PLACEHOLDER_HOST}/{segment}", use_short_text=False)
+    except Exception:  # the package raises bare ValueError, KeyError, IndexError …
+        raise refusal from None
+    if not uri or not uri.startswith(_PLACEHOLDER_HOST + "/"):
+        raise refusal
+    parts = urlsplit(uri)
+    return parts.path, parts.query

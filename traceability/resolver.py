@@ -5,20 +5,24 @@ import json
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
-from django.db.models import Prefetch
-from django.http import HttpResponse, JsonResponse
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 
 from accounts.network import client_ip
 from growing_areas.outline import outline
+from marketplace.models import Product, ProductPhoto
+from marketplace.validators import gtin_forms
 
 from . import epcis, services
-from .digital_link import DigitalLinkError, parse
+from .digital_link import DigitalLinkError, build_path, decompress, parse
 from .gs1 import GS1Error, validate_gtin, validate_lot
 from .models import Batch, Label, TraceAttachment, TraceEvent
 
@@ -28,13 +32,16 @@ GS1_VOC = "https://gs1.org/voc/"
 # How long a rendered timeline is kept. Its key changes with every new event; the bound
 # only limits how long a photo's rendition URL may outlive a replaced image file.
 TIMELINE_CACHE_SECONDS = 600
-LINK_TYPES = {  # linkType values we answer, short and long forms
+LINK_TYPES = {  # linkType values we may answer, short and long forms
     "gs1:pip": "pip",
     "gs1:traceability": "traceability",
     "gs1:epcis": "epcis",
     "gs1:certificationInfo": "certificationInfo",
     "gs1:defaultLink": "defaultLink",
 }
+# The JSON-LD context that makes a linkset JSON-LD (GS1-Conformant Resolver 1.1, section 5.4)
+LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
+JSON_LD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
 # --- resolver helpers -----------------------------------------------------------------------
@@ -114,21 +121,25 @@ def _epcis_url(gtin, batch):
     return f"{reverse('traceability:epcis_events')}?{urlencode({'gtin': gtin, 'lot': batch.lot})}"
 
 
-def _linkset(link, product, batch, events):
-    anchor = _absolute(link.path)
-    title = product.name if product else anchor
+def _links(anchor, product, batch, events, gtin):
+    """The links of one context (a label, a lot or a product page), keyed by link type. Every
+    link has a title (the GS1 linkset schema requires one); the default link carries neither
+    type nor hreflang and is listed again under its own link type, ``gs1:traceability``."""
     links = {
-        GS1_VOC + "defaultLink": [
-            {"href": anchor, "title": title, "type": "text/html", "hreflang": ["vi", "en"]}
-        ]
+        GS1_VOC + "defaultLink": [{"href": anchor, "title": _("Where this product comes from")}],
+        GS1_VOC + "traceability": [
+            {
+                "href": anchor,
+                "title": _("Where this product comes from"),
+                "type": "text/html",
+                "hreflang": ["vi", "en"],
+            }
+        ],
     }
     if batch is not None:
-        links[GS1_VOC + "traceability"] = [
-            {"href": anchor, "title": _("Where this product comes from"), "type": "text/html"}
-        ]
         links[GS1_VOC + "epcis"] = [
             {
-                "href": _absolute(_epcis_url(link.gtin, batch)),
+                "href": _absolute(_epcis_url(gtin, batch)),
                 "title": _("EPCIS events of the batch"),
                 "type": "application/ld+json",
             }
@@ -138,14 +149,62 @@ def _linkset(link, product, batch, events):
         links[GS1_VOC + "pip"] = [
             {"href": product_url, "title": _("Product page and purchase"), "type": "text/html"}
         ]
-    certificates = _certificates(events)
+    certificates = _certificates(events) if batch is not None else []
     if certificates:
-        links[GS1_VOC + "certificationInfo"] = [{"href": url} for url in certificates]
-    return {"linkset": [{"anchor": anchor, **links}]}
+        links[GS1_VOC + "certificationInfo"] = [
+            {
+                "href": url,
+                "title": _("Inspection certificate %(number)d") % {"number": number},
+                "type": "application/pdf" if url.lower().endswith(".pdf") else "text/html",
+            }
+            for number, url in enumerate(certificates, start=1)
+        ]
+    return links
+
+
+def _linkset(link, product, batch, events):
+    """The RFC 9264 linkset of ``link``: its own links first, then (for a label or a lot) those
+    of the lot and of the product it belongs to, each under its own anchor."""
+    description = product.name if product else link.gtin
+    contexts = [(_absolute(link.path), batch)]
+    if batch is not None and link.serial:
+        contexts.append((_absolute(build_path(link.gtin, lot=batch.lot)), batch))
+    if link.lot is not None or link.serial:
+        contexts.append((_absolute(build_path(link.gtin)), None))
+    return {
+        "linkset": [
+            {
+                "anchor": anchor,
+                "itemDescription": description,
+                **_links(anchor, product, context_batch, events, link.gtin),
+            }
+            for anchor, context_batch in contexts
+        ]
+    }
 
 
 def _linkset_header(link):
     return f'<{_absolute(link.path)}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
+
+
+def _with_query(url, query, drop_link_type=False):
+    """``url`` with the request's query string passed on (GS1-Conformant Resolver: the query
+    string is forwarded to the target); ``linkType`` is dropped once it has chosen a target
+    other than the address itself."""
+    kept = "&".join(
+        part
+        for part in query.split("&")
+        if part and not (drop_link_type and part.startswith("linkType="))
+    )
+    if not kept:
+        return url
+    return url + ("&" if "?" in url else "?") + kept
+
+
+def _redirect(link, url, query, permanent=False, drop_link_type=False):
+    response = redirect(_with_query(url, query, drop_link_type), permanent=permanent)
+    response["Link"] = _linkset_header(link)
+    return _cors(response)
 
 
 def _invalid(request, error):
@@ -163,8 +222,37 @@ def _invalid(request, error):
 
 
 def _not_found(request, message):
-    response = render(request, "traceability/not_found.html", {"message": message}, status=404)
+    accept = request.META.get("HTTP_ACCEPT", "")
+    if "json" in accept and "text/html" not in accept:
+        response = JsonResponse({"error": "not_found", "message": message}, status=404)
+    else:
+        response = render(request, "traceability/not_found.html", {"message": message}, status=404)
     return _cors(response)
+
+
+def _find_product(gtin):
+    """The product with this GTIN, its first photo's image id and price in the same query."""
+    first_photo = ProductPhoto.objects.filter(product=OuterRef("pk")).order_by("sort_order", "pk")
+    return (
+        Product.objects.select_related("producer", "producer__photo", "growing_area")
+        .annotate(cover_image_id=Subquery(first_photo.values("image_id")[:1]))
+        .filter(gtin__in=gtin_forms(gtin))
+        .first()
+    )
+
+
+def _cover(product):
+    """The product's first photo, with its renditions (made at upload time)."""
+    return get_image_model().objects.prefetch_related("renditions").get(pk=product.cover_image_id)
+
+
+def _link_type(requested):
+    """The full link type URI a ``linkType`` value names (``gs1:pip`` and
+    ``https://gs1.org/voc/pip`` are one), or None for one we never answer."""
+    if requested.startswith(GS1_VOC):
+        requested = "gs1:" + requested.removeprefix(GS1_VOC)
+    name = LINK_TYPES.get(requested)
+    return GS1_VOC + name if name else None
 
 
 def _load_batch(product, lot):
@@ -200,7 +288,13 @@ def _load_events(batch):
     for event in events:
         if event.corrects_id:
             corrected.setdefault(event.corrects_id, []).append(event)
+    # The harvest step recorded with the batch has only the date the farmer typed: its time
+    # of day (services.local_datetime) was never entered, so pages show the date alone.
+    harvested_at = services.local_datetime(batch.harvest_date)
     for event in events:
+        event.date_only = (
+            event.kind == TraceEvent.Kind.HARVEST and event.occurred_at == harvested_at
+        )
         event.corrected_by = corrected.get(event.pk, [])
         attachments = list(event.attachments.all())
         event.photos = [a for a in attachments if a.image_id]
@@ -290,24 +384,42 @@ def _vouching_warnings(product):
     return warnings
 
 
-def _page(request, link, product, batch, label, serial_unknown=False):
+def _choices(request, link, links):
+    """300 Multiple Choices: several links of the requested type, for the client to choose."""
+    response = render(request, "traceability/provenance_choices.html", {"links": links}, status=300)
+    response["Link"] = ", ".join(
+        [f'<{item["href"]}>; rel="alternate"; title="{item["title"]}"' for item in links]
+        + [_linkset_header(link)]
+    )
+    return _cors(response)
+
+
+def _page(request, link, product, batch, label, serial_unknown=False, lot_unknown=False):
     # The HTML page reads the events only when its cached timeline is missing or stale.
     events = SimpleLazyObject(lambda: _load_events(batch) if batch else [])
+    query = request.META.get("QUERY_STRING", "")
     if _wants_linkset(request, link):
         response = HttpResponse(
             json.dumps(_linkset(link, product, batch, events), ensure_ascii=False),
             content_type=LINKSET_TYPE,
         )
+        response["Link"] = (
+            f'<{LINKSET_CONTEXT}>; rel="{JSON_LD_CONTEXT_REL}"; type="application/ld+json"'
+        )
         return _cors(response)
     requested = link.parameters.get("linkType", "")
-    # gs1:pip and https://gs1.org/voc/pip name the same link type
-    target = LINK_TYPES.get(requested) or LINK_TYPES.get(
-        "gs1:" + requested.removeprefix(GS1_VOC) if requested.startswith(GS1_VOC) else ""
-    )
-    if target and target != "defaultLink":
-        links = _linkset(link, product, batch, events)["linkset"][0].get(GS1_VOC + target)
-        if links:
-            return _cors(redirect(links[0]["href"]))
+    if requested:
+        target = _link_type(requested)
+        links = _linkset(link, product, batch, events)["linkset"][0].get(target or "", [])
+        if not links:
+            return _not_found(
+                request,
+                _("There is no link of type %(type)s for this product.") % {"type": requested},
+            )
+        if len(links) > 1:
+            return _choices(request, link, links)
+        if target != GS1_VOC + "defaultLink":
+            return _redirect(link, links[0]["href"], query, drop_link_type=True)
     if request.method == "GET" and link.serial:
         services.record_scan(
             gtin=link.gtin,
@@ -319,6 +431,16 @@ def _page(request, link, product, batch, label, serial_unknown=False):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     area = batch.growing_area if batch else (product.growing_area if product else None)
+    warnings = _warnings(batch, label, serial_unknown)
+    if lot_unknown:
+        warnings.insert(
+            0,
+            _(
+                "%(product)s has no batch with lot code %(lot)s: the label may not be genuine. "
+                "Below is the information of the product it names."
+            )
+            % {"product": product.name, "lot": link.lot},
+        )
     context = {
         "link": link,
         "product": product,
@@ -331,7 +453,11 @@ def _page(request, link, product, batch, label, serial_unknown=False):
         "events": events,
         "timeline_key": _timeline_key(batch) if batch else None,
         "timeline_seconds": TIMELINE_CACHE_SECONDS,
-        "warnings": _warnings(batch, label, serial_unknown) + _vouching_warnings(product),
+        "warnings": warnings + _vouching_warnings(product),
+        "certifications": list(area.certifications.all()) if area else [],
+        "today": timezone.localdate(),
+        # read only when the cached photo fragment is missing
+        "cover": SimpleLazyObject(lambda: _cover(product)),
         "product_url": _product_url(product),
         "epcis_url": _epcis_url(link.gtin, batch) if batch else None,
     }
@@ -355,15 +481,46 @@ def resolve(request, rest=""):
         return _options()
     if refused := _method_not_allowed(request):
         return refused
-    query = request.META.get("QUERY_STRING", "")
+    return _resolve(request, _raw_path(request), request.META.get("QUERY_STRING", ""))
+
+
+def resolve_compressed(request, compressed):
+    """A compressed Digital Link URI (``/<base64url>``): answered as its uncompressed form.
+    Anything else one segment long is an ordinary 404, so APPEND_SLASH still works."""
     try:
-        link = parse(_raw_path(request), query)
+        path, query = decompress(compressed)
+    except DigitalLinkError:
+        raise Http404 from None
+    if request.method == "OPTIONS":
+        return _options()
+    if refused := _method_not_allowed(request):
+        return refused
+    extra = request.META.get("QUERY_STRING", "")
+    return _resolve(request, path, "&".join(part for part in (query, extra) if part))
+
+
+def resolve_other_key(request, key, rest=""):
+    """/<ai>/… for any other primary key (SSCC, GLN, GIAI, …): 400 with the reason, never a
+    silent redirect."""
+    if request.method == "OPTIONS":
+        return _options()
+    if refused := _method_not_allowed(request):
+        return refused
+    try:
+        parse(_raw_path(request), request.META.get("QUERY_STRING", ""))
+    except DigitalLinkError as error:
+        return _invalid(request, error)
+    raise Http404  # parse() refuses every key but 01, which has its own route
+
+
+def _resolve(request, path, query):
+    try:
+        link = parse(path, query)
     except DigitalLinkError as error:
         return _invalid(request, error)
     if link.needs_redirect:
-        response = redirect(link.path + (f"?{query}" if query else ""), permanent=True)
-        return _cors(response)
-    product = services.find_product(link.gtin)
+        return _redirect(link, link.path, query, permanent=True)
+    product = _find_product(link.gtin)
     if product is None:
         return _not_found(request, _("No product on this platform has this GTIN."))
     if link.lot is None:
@@ -374,23 +531,13 @@ def resolve(request, rest=""):
                 .first()
             )
             if label is not None:
-                return _cors(redirect(label.path))
+                return _redirect(link, label.path, query)
         return _page(request, link, product, None, None, serial_unknown=bool(link.serial))
     batch = _load_batch(product, link.lot)
     if batch is None:
-        if link.serial and request.method == "GET":
-            services.record_scan(
-                gtin=link.gtin,
-                lot=link.lot,
-                serial=link.serial,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        return _not_found(
-            request,
-            _("%(product)s has no batch with lot code %(lot)s. The label may not be genuine.")
-            % {"product": product.name, "lot": link.lot},
-        )
+        # GS1-Conformant Resolver: with no answer for the lot, answer for the less specific
+        # key (the product), telling the buyer the lot is unknown.
+        return _page(request, link, product, None, None, lot_unknown=True)
     batch.product = product
     label = None
     if link.serial:
@@ -427,6 +574,7 @@ def resolver_description(request):
         "supportedContextValuesEnumerated": [],
         "linksetMediaType": LINKSET_TYPE,
         "supportedLinkTypes": [f"gs1:{name}" for name in LINK_TYPES.values()],
+        "jsonLdContextLocation": LINKSET_CONTEXT,
         "languages": ["vi", "en"],
         "epcisQueryInterface": root + reverse("traceability:epcis_events"),
     }
@@ -445,7 +593,7 @@ def epcis_events(request):
         lot = validate_lot(request.GET.get("lot", ""))
     except GS1Error as error:
         return _cors(JsonResponse({"error": error.code, "message": str(error)}, status=400))
-    product = services.find_product(gtin)
+    product = _find_product(gtin)
     batch = _load_batch(product, lot) if product else None
     if batch is None:
         return _cors(

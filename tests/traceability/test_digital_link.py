@@ -48,8 +48,10 @@ def test_short_gtins_are_accepted_and_flagged_for_redirect(short):
     assert link.path == f"/01/{short.zfill(14)}/10/L1"
 
 
-def test_trailing_slash_is_flagged_for_redirect():
-    assert parse(f"/01/{GTIN}/10/L1/").needs_redirect
+def test_trailing_slash_reads_like_none():
+    # GS1 Digital Link 1.2 resolvers answer /…/ as /…: no redirect, the same values
+    link = parse(f"/01/{GTIN}/10/L1/")
+    assert not link.needs_redirect and link.lot == "L1" and link.path == f"/01/{GTIN}/10/L1"
 
 
 @pytest.mark.parametrize("gtin", ["08939999000018", "8939999000018"])

@@ -8,9 +8,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.images import get_image_model
 
 from accounts.models import Notification
 from growing_areas.models import GrowingArea
+from marketplace.models import ProductPhoto
 from traceability import epcis, services
 from traceability.models import Label, Scan
 
@@ -184,10 +186,14 @@ def test_less_specific_addresses_answer_with_the_lot_and_the_product(client, lab
     assert not Scan.objects.exists()
 
 
-def test_unknown_products_and_lots_are_404(client, batch):
+def test_unknown_products_are_404_and_unknown_lots_fall_back_to_the_product(client, batch):
+    # GS1-Conformant Resolver 1.1: with nothing for the lot, answer for the less specific key.
     assert get(client, "/01/08934588012228").status_code == 404
     response = get(client, f"/01/{GTIN}/10/NOSUCHLOT/21/ABCDEFGHJKMN")
-    assert response.status_code == 404
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Chè Shan Tuyết Suối Giàng" in page and f"/01/{GTIN}/10/L260315-1" in page
+    assert 'role="alert"' in page and "không có lô hàng nào mã NOSUCHLOT" in page
     assert Scan.objects.get().outcome == "unknown_lot"
 
 
@@ -263,6 +269,8 @@ def test_provenance_page_runs_a_fixed_number_of_queries_and_is_light(
     client, batch, run, producer_user
 ):
     label = run.labels.first()
+    image = get_image_model().objects.create(title="Chè", file=photo_upload())
+    ProductPhoto.objects.create(product=batch.product, image=image)
     services.record_event(
         batch, kind="drying", occurred_at=timezone.now(), by=producer_user, photos=[photo_upload()]
     )
@@ -288,13 +296,14 @@ def test_provenance_page_runs_a_fixed_number_of_queries_and_is_light(
     get(client, label_path(label))
     large_cold, _ = page_queries(client, label_path(label), cold=True)
     large, large_size = page_queries(client, label_path(label))
-    # product, batch with its newest event's id, label; the scan (has this network just
-    # scanned it? the insert); the site settings. The timeline and the catalogue's address
-    # (for the product link) come from the cache.
-    assert small == large == 7
-    # with an empty cache: the events, their attachments, the photos' renditions, and the
-    # catalogue page once
-    assert small_cold == large_cold == large + 4
+    # product (with its price and its first photo's id), batch with its newest event's id,
+    # label; the scan (has this network just scanned it? the insert); the area's
+    # certifications; the site settings. The timeline, the product photo and the catalogue's
+    # address (for the product link) come from the cache.
+    assert small == large == 8
+    # with an empty cache: the events, their attachments, the photos' renditions, the product
+    # photo and its renditions, and the catalogue page once
+    assert small_cold == large_cold == large + 6
     assert large_size > small_size
     assert large_size <= 100 * 1024
 

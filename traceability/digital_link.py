@@ -124,6 +124,14 @@ def parse(path: str, query: str = "") -> DigitalLink:
     # a trailing slash answers the same as none: a scanner or a hand may add one
     trimmed = path.strip("/")
     segments = trimmed.split("/") if trimmed else []
+    where_path = _("path")
+    # the primary key is judged first: an unsupported key is the useful answer, whatever follows
+    key = _known(segments[0], where_path) if segments else None
+    if key is not None and key.dl_primary_key and key.ai not in SUPPORTED_PRIMARY_KEYS:
+        raise DigitalLinkError(
+            "unsupported_key",
+            _("This resolver answers for GTINs, Application Identifier (01), only."),
+        )
     if not segments or len(segments) % 2:
         raise DigitalLinkError(
             "missing_value",
@@ -131,8 +139,6 @@ def parse(path: str, query: str = "") -> DigitalLink:
         )
     pairs = [(segments[i], _decode(segments[i + 1])) for i in range(0, len(segments), 2)]
     (key_ai, key_value), qualifiers_in_path = pairs[0], pairs[1:]
-    where_path = _("path")
-    key = _known(key_ai, where_path)
     if not key.dl_primary_key:
         raise DigitalLinkError(
             "not_a_primary_key",
@@ -186,6 +192,10 @@ def parse(path: str, query: str = "") -> DigitalLink:
     attributes: dict[str, str] = {}
     parameters: dict[str, str] = {}
     where_query = _("query string")
+    # the qualifier sequences the path may still be following (all of them when it has none)
+    path_alternatives = [
+        alternative for alternative in key.dl_qualifiers if _in_order(qualifiers, alternative)
+    ]
     try:
         query_pairs = parse_qsl(
             query, keep_blank_values=True, strict_parsing=False, errors="strict"
@@ -203,6 +213,14 @@ def parse(path: str, query: str = "") -> DigitalLink:
             raise DigitalLinkError(
                 "duplicate_ai",
                 _("Application Identifier (%(ai)s) appears more than once.") % {"ai": name},
+            )
+        if any(name in alternative for alternative in path_alternatives):
+            # GS1 Digital Link 1.2: a key qualifier belongs in the path, never in the query
+            # string (gs1-syntax-engine: "AI in query params that should be in the path info")
+            raise DigitalLinkError(
+                "qualifier_in_query",
+                _("(%(ai)s) %(title)s must be written in the path, after the GTIN, not after “?”.")
+                % {"ai": name, "title": entry.title},
             )
         if not entry.dl_data_attribute:
             raise DigitalLinkError(

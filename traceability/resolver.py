@@ -187,22 +187,16 @@ def _linkset_header(link):
     return f'<{_absolute(link.path)}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
 
 
-def _with_query(url, query, drop_link_type=False):
-    """``url`` with the request's query string passed on (GS1-Conformant Resolver: the query
-    string is forwarded to the target); ``linkType`` is dropped once it has chosen a target
-    other than the address itself."""
-    kept = "&".join(
-        part
-        for part in query.split("&")
-        if part and not (drop_link_type and part.startswith("linkType="))
-    )
-    if not kept:
+def _with_query(url, query):
+    """``url`` with every key=value pair of the request's query string passed on
+    (GS1-Conformant Resolver 1.2: "SHALL pass on all key=value pairs … when redirecting")."""
+    if not query:
         return url
-    return url + ("&" if "?" in url else "?") + kept
+    return url + ("&" if "?" in url else "?") + query
 
 
-def _redirect(link, url, query, permanent=False, drop_link_type=False):
-    response = redirect(_with_query(url, query, drop_link_type), permanent=permanent)
+def _redirect(link, url, query, permanent=False):
+    response = redirect(_with_query(url, query), permanent=permanent)
     response["Link"] = _linkset_header(link)
     return _cors(response)
 
@@ -388,7 +382,10 @@ def _choices(request, link, links):
     """300 Multiple Choices: several links of the requested type, for the client to choose."""
     response = render(request, "traceability/provenance_choices.html", {"links": links}, status=300)
     response["Link"] = ", ".join(
-        [f'<{item["href"]}>; rel="alternate"; title="{item["title"]}"' for item in links]
+        [
+            f"<{item['href']}>; rel=\"alternate\"; title*=UTF-8''{quote(item['title'])}"
+            for item in links
+        ]
         + [_linkset_header(link)]
     )
     return _cors(response)
@@ -419,7 +416,7 @@ def _page(request, link, product, batch, label, serial_unknown=False, lot_unknow
         if len(links) > 1:
             return _choices(request, link, links)
         if target != GS1_VOC + "defaultLink":
-            return _redirect(link, links[0]["href"], query, drop_link_type=True)
+            return _redirect(link, links[0]["href"], query)
     if request.method == "GET" and link.serial:
         services.record_scan(
             gtin=link.gtin,
@@ -496,7 +493,12 @@ def resolve_compressed(request, compressed):
     if refused := _method_not_allowed(request):
         return refused
     extra = request.META.get("QUERY_STRING", "")
-    return _resolve(request, path, "&".join(part for part in (query, extra) if part))
+    query = "&".join(part for part in (query, extra) if part)
+    response = _resolve(request, path, query)
+    # GS1-Conformant Resolver 1.2: the uncompressed URI, as owl:sameAs in the Link header
+    same_as = f'<{_absolute(path)}{"?" + query if query else ""}>; rel="owl:sameAs"'
+    response["Link"] = ", ".join(filter(None, [response.get("Link"), same_as]))
+    return response
 
 
 def resolve_other_key(request, key, rest=""):

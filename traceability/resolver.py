@@ -201,6 +201,15 @@ def _redirect(link, url, query, permanent=False):
     return _cors(response)
 
 
+def _plain_reason(code):
+    """What a buyer holding the label reads first: plain words, never a rule's name."""
+    if code == "bad_check_digit":
+        return _("One digit of the product number in this address is wrong.")
+    if code == "unsupported_key":
+        return _("This address is not a product label: Chợ Phiên labels always start with /01/.")
+    return _("Part of this address is damaged or was typed wrongly.")
+
+
 def _invalid(request, error):
     accept = request.META.get("HTTP_ACCEPT", "")
     if "json" in accept and "text/html" not in accept:
@@ -209,7 +218,7 @@ def _invalid(request, error):
         response = render(
             request,
             "traceability/invalid_link.html",
-            {"message": str(error), "code": error.code},
+            {"reason": _plain_reason(error.code), "message": str(error)},
             status=400,
         )
     return _cors(response)

@@ -1,6 +1,7 @@
 """The GS1 Digital Link resolver as a buyer's phone and a machine see it."""
 
 import json
+from datetime import date, datetime
 
 import pytest
 from django.core import mail  # noqa: F401  (notifications may e-mail moderators)
@@ -11,7 +12,7 @@ from django.utils import timezone
 from wagtail.images import get_image_model
 
 from accounts.models import Notification
-from growing_areas.models import GrowingArea
+from growing_areas.models import Certification, GrowingArea
 from marketplace.models import ProductPhoto
 from traceability import epcis, services
 from traceability.models import Label, Scan
@@ -422,3 +423,56 @@ def test_link_previews_are_recorded_but_not_counted(scan, label, settings):
 def test_label_pages_are_not_kept_in_shared_caches(client, label):
     cache_control = get(client, label_path(label))["Cache-Control"]
     assert "no-store" in cache_control and "private" in cache_control
+
+
+def test_the_provenance_page_shows_photo_price_and_the_areas_certifications(client, label):
+    product, area = label.batch.product, label.batch.growing_area
+    image = get_image_model().objects.create(title="Chè", file=photo_upload())
+    ProductPhoto.objects.create(product=product, image=image)
+    Certification.objects.create(
+        area=area, scheme="vietgap", number="VG-2025-118", valid_until=date(2099, 6, 30)
+    )
+    Certification.objects.create(
+        area=area, scheme="organic", number="HC-2019-07", valid_until=date(2020, 1, 31)
+    )
+    for path in (label_path(label), f"/01/{GTIN}/10/{label.batch.lot}", f"/01/{GTIN}"):
+        page = get(client, path).content.decode()
+        assert 'class="trace-cover"' in page and "<img" in page
+        assert "450.000\u00a0₫" in page and "gói 200 g" in page
+    for path in (label_path(label), f"/01/{GTIN}/10/{label.batch.lot}"):
+        page = get(client, path).content.decode()
+        assert "VietGAP VG-2025-118" in page and "còn hiệu lực đến 30/06/2099" in page
+        assert "HC-2019-07" in page and "hết hạn ngày 31/01/2020" in page
+
+
+def test_the_harvest_shows_its_date_without_a_time_the_farmer_never_entered(
+    client, label, producer_user
+):
+    # the batch form asks for a harvest date only; a step's form asks for date and time
+    services.record_event(
+        label.batch,
+        kind="packing",
+        occurred_at=timezone.make_aware(datetime(2026, 3, 18, 14, 30)),
+        by=producer_user,
+    )
+    page = get(client, label_path(label)).content.decode()
+    assert '<time datetime="2026-03-15">15/03/2026</time>' in page
+    assert "15/03/2026 07:00" not in page
+    assert "18/03/2026 14:30" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "plain", "rule"),
+    [
+        (f"/01/{GTIN[:-1]}8/10/L260315-1", "Một chữ số trong mã sản phẩm", "bad_check_digit"),
+        ("/414/9520123456788", "không phải tem sản phẩm", "unsupported_key"),
+        (f"/01/{GTIN}/21/ABC/10/L1", "bị hỏng hoặc bị gõ sai", "qualifier_order"),
+    ],
+)
+def test_an_invalid_label_page_speaks_plain_vietnamese(client, batch, path, plain, rule):
+    response = get(client, path)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert plain in page and rule not in page
+    # machines still get the rule's name
+    assert json.loads(get(client, path, HTTP_ACCEPT="application/json").content)["error"] == rule

@@ -245,8 +245,10 @@ def _find_product(gtin):
 
 
 def _cover(product):
-    """The product's first photo, with its renditions (made at upload time)."""
-    return get_image_model().objects.prefetch_related("renditions").get(pk=product.cover_image_id)
+    """The product's first photo, with its renditions (made at upload time); None if it was
+    deleted since the product was read."""
+    images = get_image_model().objects.prefetch_related("renditions")
+    return images.filter(pk=product.cover_image_id).first()
 
 
 def _link_type(requested):

@@ -60,6 +60,8 @@ PUBLIC = {
     "marketplace:producer": "a verified producer's public page",
     "traceability:resolve": "the GS1 Digital Link resolver: what a label's QR code opens",
     "traceability:resolver_description": "/.well-known/gs1resolver",
+    "traceability:compressed": "a compressed GS1 Digital Link URI, answered like the label's",
+    "traceability:other_key": "other GS1 primary keys: the resolver's 400 unsupported_key",
     "traceability:epcis_events": "a lot's public trace events (EPCIS), as on its label page",
     "wagtail_serve": "Wagtail's page tree: home, catalogue, product and content pages",
     "wagtailcore_authenticate_with_password": "Wagtail's own page privacy (password form)",

@@ -6,13 +6,19 @@ primary key, in which order, and which AIs may sit in the query string all come 
 syntax dictionary (``dlpkey=`` and the ``?`` flag), read by :mod:`traceability.gs1`.
 """
 
+import logging
+import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .gs1 import GS1Error, ai_matches, ai_table, validate_gtin
+
+# gs1-compression logs a stack trace under this literal logger name for every string it cannot
+# decompress; an address that is not compressed is an ordinary 404, not an error.
+logging.getLogger("__name__").setLevel(logging.CRITICAL)
 
 GTIN_AI, CPV_AI, LOT_AI, SERIAL_AI = "01", "22", "10", "21"
 SUPPORTED_PRIMARY_KEYS = (GTIN_AI,)
@@ -115,11 +121,17 @@ def parse(path: str, query: str = "") -> DigitalLink:
     Raises :class:`DigitalLinkError` for anything a conformant resolver must refuse.
     """
     needs_redirect = False
-    trimmed = path.lstrip("/")
-    if trimmed.endswith("/"):
-        trimmed = trimmed.rstrip("/")
-        needs_redirect = True
+    # a trailing slash answers the same as none: a scanner or a hand may add one
+    trimmed = path.strip("/")
     segments = trimmed.split("/") if trimmed else []
+    where_path = _("path")
+    # the primary key is judged first: an unsupported key is the useful answer, whatever follows
+    key = _known(segments[0], where_path) if segments else None
+    if key is not None and key.dl_primary_key and key.ai not in SUPPORTED_PRIMARY_KEYS:
+        raise DigitalLinkError(
+            "unsupported_key",
+            _("This resolver answers for GTINs, Application Identifier (01), only."),
+        )
     if not segments or len(segments) % 2:
         raise DigitalLinkError(
             "missing_value",
@@ -127,8 +139,6 @@ def parse(path: str, query: str = "") -> DigitalLink:
         )
     pairs = [(segments[i], _decode(segments[i + 1])) for i in range(0, len(segments), 2)]
     (key_ai, key_value), qualifiers_in_path = pairs[0], pairs[1:]
-    where_path = _("path")
-    key = _known(key_ai, where_path)
     if not key.dl_primary_key:
         raise DigitalLinkError(
             "not_a_primary_key",
@@ -182,6 +192,10 @@ def parse(path: str, query: str = "") -> DigitalLink:
     attributes: dict[str, str] = {}
     parameters: dict[str, str] = {}
     where_query = _("query string")
+    # the qualifier sequences the path may still be following (all of them when it has none)
+    path_alternatives = [
+        alternative for alternative in key.dl_qualifiers if _in_order(qualifiers, alternative)
+    ]
     try:
         query_pairs = parse_qsl(
             query, keep_blank_values=True, strict_parsing=False, errors="strict"
@@ -199,6 +213,14 @@ def parse(path: str, query: str = "") -> DigitalLink:
             raise DigitalLinkError(
                 "duplicate_ai",
                 _("Application Identifier (%(ai)s) appears more than once.") % {"ai": name},
+            )
+        if any(name in alternative for alternative in path_alternatives):
+            # GS1 Digital Link 1.2: a key qualifier belongs in the path, never in the query
+            # string (gs1-syntax-engine: "AI in query params that should be in the path info")
+            raise DigitalLinkError(
+                "qualifier_in_query",
+                _("(%(ai)s) %(title)s must be written in the path, after the GTIN, not after “?”.")
+                % {"ai": name, "title": entry.title},
             )
         if not entry.dl_data_attribute:
             raise DigitalLinkError(
@@ -253,3 +275,31 @@ def _check_combinations(ais):
                     "needed": _(" or ").join("+".join(group) for group in entry.requires),
                 },
             )
+
+
+# A compressed Digital Link URI is one path segment of base64url characters (GS1 Digital Link
+# 1.2, section 8: "compressed GS1 Digital Link URI").
+COMPRESSED = re.compile(r"^[A-Za-z0-9_-]{8,}$")
+_PLACEHOLDER_HOST = "https://resolver.invalid"
+
+
+def decompress(segment: str) -> tuple[str, str]:
+    """The uncompressed path and query string of a compressed Digital Link ``segment``.
+
+    Raises :class:`DigitalLinkError` (``not_compressed``) when ``segment`` is not one.
+    """
+    from gs1 import decompress_gs1_digital_link  # the gs1-compression package
+
+    refusal = DigitalLinkError(
+        "not_compressed", _("This address is not a compressed GS1 Digital Link.")
+    )
+    if not COMPRESSED.match(segment):
+        raise refusal
+    try:
+        uri = decompress_gs1_digital_link(f"{_PLACEHOLDER_HOST}/{segment}", use_short_text=False)
+    except Exception:  # the package raises bare ValueError, KeyError, IndexError …
+        raise refusal from None
+    if not uri or not uri.startswith(_PLACEHOLDER_HOST + "/"):
+        raise refusal
+    parts = urlsplit(uri)
+    return parts.path, parts.query

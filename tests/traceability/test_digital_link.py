@@ -48,8 +48,10 @@ def test_short_gtins_are_accepted_and_flagged_for_redirect(short):
     assert link.path == f"/01/{short.zfill(14)}/10/L1"
 
 
-def test_trailing_slash_is_flagged_for_redirect():
-    assert parse(f"/01/{GTIN}/10/L1/").needs_redirect
+def test_trailing_slash_reads_like_none():
+    # GS1 Digital Link 1.2 resolvers answer /…/ as /…: no redirect, the same values
+    link = parse(f"/01/{GTIN}/10/L1/")
+    assert not link.needs_redirect and link.lot == "L1" and link.path == f"/01/{GTIN}/10/L1"
 
 
 @pytest.mark.parametrize("gtin", ["08939999000018", "8939999000018"])
@@ -125,9 +127,11 @@ def test_query_string_data_attributes_follow_the_question_mark_flag():
     link = parse(f"/01/{GTIN}/10/L1", "15=261231&3103=000250&linkType=gs1:pip")
     assert link.attributes == {"15": "261231", "3103": "000250"}
     assert link.parameters == {"linkType": "gs1:pip"}
-    # AI 21 has no "?" flag in the dictionary: it belongs in the path only
-    assert refused(f"/01/{GTIN}/10/L1", "21=S1") == "not_a_data_attribute"
-    assert refused(f"/01/{GTIN}", "22=V1") == "not_a_data_attribute"
+    # AIs 21 and 22 qualify a GTIN: they belong in the path only (gs1-syntax-engine dl.c)
+    assert refused(f"/01/{GTIN}/10/L1", "21=S1") == "qualifier_in_query"
+    assert refused(f"/01/{GTIN}", "22=V1") == "qualifier_in_query"
+    # AI 235 qualifies a GTIN only instead of 22/10/21, and has no "?" flag
+    assert refused(f"/01/{GTIN}/10/L1", "235=X") == "not_a_data_attribute"
     assert refused(f"/01/{GTIN}", "9999=1") == "unknown_ai"
 
 

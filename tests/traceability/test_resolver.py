@@ -1,6 +1,7 @@
 """The GS1 Digital Link resolver as a buyer's phone and a machine see it."""
 
 import json
+from datetime import date, datetime
 
 import pytest
 from django.core import mail  # noqa: F401  (notifications may e-mail moderators)
@@ -8,9 +9,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.images import get_image_model
 
 from accounts.models import Notification
-from growing_areas.models import GrowingArea
+from growing_areas.models import Certification, GrowingArea
+from marketplace.models import ProductPhoto
 from traceability import epcis, printing, scans, services
 from traceability.models import Label, Scan
 
@@ -184,10 +187,14 @@ def test_less_specific_addresses_answer_with_the_lot_and_the_product(client, lab
     assert not Scan.objects.exists()
 
 
-def test_unknown_products_and_lots_are_404(client, batch):
+def test_unknown_products_are_404_and_unknown_lots_fall_back_to_the_product(client, batch):
+    # GS1-Conformant Resolver 1.1: with nothing for the lot, answer for the less specific key.
     assert get(client, "/01/08934588012228").status_code == 404
     response = get(client, f"/01/{GTIN}/10/NOSUCHLOT/21/ABCDEFGHJKMN")
-    assert response.status_code == 404
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Chè Shan Tuyết Suối Giàng" in page and f"/01/{GTIN}/10/L260315-1" in page
+    assert 'role="alert"' in page and "không có lô hàng nào mã NOSUCHLOT" in page
     assert Scan.objects.get().outcome == "unknown_lot"
 
 
@@ -263,6 +270,8 @@ def test_provenance_page_runs_a_fixed_number_of_queries_and_is_light(
     client, batch, run, producer_user
 ):
     label = run.labels.first()
+    image = get_image_model().objects.create(title="Chè", file=photo_upload())
+    ProductPhoto.objects.create(product=batch.product, image=image)
     services.record_event(
         batch, kind="drying", occurred_at=timezone.now(), by=producer_user, photos=[photo_upload()]
     )
@@ -288,13 +297,14 @@ def test_provenance_page_runs_a_fixed_number_of_queries_and_is_light(
     get(client, label_path(label))
     large_cold, _ = page_queries(client, label_path(label), cold=True)
     large, large_size = page_queries(client, label_path(label))
-    # product, batch with its newest event's id, label; the scan (has this network just
-    # scanned it? the insert); the site settings. The timeline and the catalogue's address
-    # (for the product link) come from the cache.
-    assert small == large == 7
-    # with an empty cache: the events, their attachments, the photos' renditions, and the
-    # catalogue page once
-    assert small_cold == large_cold == large + 4
+    # product (with its price and its first photo's id), batch with its newest event's id,
+    # label; the scan (has this network just scanned it? the insert); the area's
+    # certifications; the site settings. The timeline, the product photo and the catalogue's
+    # address (for the product link) come from the cache.
+    assert small == large == 8
+    # with an empty cache: the events, their attachments, the photos' renditions, the product
+    # photo and its renditions, and the catalogue page once
+    assert small_cold == large_cold == large + 6
     assert large_size > small_size
     assert large_size <= 100 * 1024
 
@@ -413,3 +423,56 @@ def test_link_previews_are_recorded_but_not_counted(scan, label, settings):
 def test_label_pages_are_not_kept_in_shared_caches(client, label):
     cache_control = get(client, label_path(label))["Cache-Control"]
     assert "no-store" in cache_control and "private" in cache_control
+
+
+def test_the_provenance_page_shows_photo_price_and_the_areas_certifications(client, label):
+    product, area = label.batch.product, label.batch.growing_area
+    image = get_image_model().objects.create(title="Chè", file=photo_upload())
+    ProductPhoto.objects.create(product=product, image=image)
+    Certification.objects.create(
+        area=area, scheme="vietgap", number="VG-2025-118", valid_until=date(2099, 6, 30)
+    )
+    Certification.objects.create(
+        area=area, scheme="organic", number="HC-2019-07", valid_until=date(2020, 1, 31)
+    )
+    for path in (label_path(label), f"/01/{GTIN}/10/{label.batch.lot}", f"/01/{GTIN}"):
+        page = get(client, path).content.decode()
+        assert 'class="trace-cover"' in page and "<img" in page
+        assert "450.000\u00a0₫" in page and "gói 200 g" in page
+    for path in (label_path(label), f"/01/{GTIN}/10/{label.batch.lot}"):
+        page = get(client, path).content.decode()
+        assert "VietGAP VG-2025-118" in page and "còn hiệu lực đến 30/06/2099" in page
+        assert "HC-2019-07" in page and "hết hạn ngày 31/01/2020" in page
+
+
+def test_the_harvest_shows_its_date_without_a_time_the_farmer_never_entered(
+    client, label, producer_user
+):
+    # the batch form asks for a harvest date only; a step's form asks for date and time
+    services.record_event(
+        label.batch,
+        kind="packing",
+        occurred_at=timezone.make_aware(datetime(2026, 3, 18, 14, 30)),
+        by=producer_user,
+    )
+    page = get(client, label_path(label)).content.decode()
+    assert '<time datetime="2026-03-15">15/03/2026</time>' in page
+    assert "15/03/2026 07:00" not in page
+    assert "18/03/2026 14:30" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "plain", "rule"),
+    [
+        (f"/01/{GTIN[:-1]}8/10/L260315-1", "Một chữ số trong mã sản phẩm", "bad_check_digit"),
+        ("/414/9520123456788", "không phải tem sản phẩm", "unsupported_key"),
+        (f"/01/{GTIN}/21/ABC/10/L1", "bị hỏng hoặc bị gõ sai", "qualifier_order"),
+    ],
+)
+def test_an_invalid_label_page_speaks_plain_vietnamese(client, batch, path, plain, rule):
+    response = get(client, path)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert plain in page and rule not in page
+    # machines still get the rule's name
+    assert json.loads(get(client, path, HTTP_ACCEPT="application/json").content)["error"] == rule

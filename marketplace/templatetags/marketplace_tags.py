@@ -1,6 +1,7 @@
 from django import template
 
 from accounts.phone import display_phone
+from marketplace.history import sentence
 
 register = template.Library()
 
@@ -22,3 +23,9 @@ def stars(count):
 def phone(value):
     """+84912345678 -> 0912 345 678."""
     return display_phone(value) if value else ""
+
+
+@register.filter
+def history_sentence(event):
+    """A ListingEvent as one sentence: who did what, to which listing, when."""
+    return sentence(event)

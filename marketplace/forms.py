@@ -412,11 +412,16 @@ class CatalogueFilterForm(forms.Form):
             ("5", _("5 stars")),
         ],
     )
-    price_min = forms.IntegerField(
-        label=_("Price from (₫)"), required=False, min_value=0, widget=forms.NumberInput()
+    # The same parser as the sellers' price box: "100k" or "1,2tr" work here too.
+    price_min = PriceField(
+        label=_("Price from (₫)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "100k"}),
     )
-    price_max = forms.IntegerField(
-        label=_("Price to (₫)"), required=False, min_value=0, widget=forms.NumberInput()
+    price_max = PriceField(
+        label=_("Price to (₫)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1tr"}),
     )
 
     def __init__(self, *args, **kwargs):

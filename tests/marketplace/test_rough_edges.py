@@ -265,3 +265,13 @@ def test_a_404_costs_a_fixed_small_number_of_queries(client, home_page):
     with CaptureQueriesContext(connection) as deep:
         assert client.get("/a/b/c/d/e/f/g/h/").status_code == 404
     assert len(shallow) == len(deep) <= 4
+
+
+def test_the_catalogue_price_filter_reads_prices_the_same_way(
+    client, catalog_page, producer, make_product
+):
+    make_product(producer, name="Mật ong rẻ", price=90_000)
+    make_product(producer, name="Chè đắt", price=1_500_000)
+    page = client.get("/san-pham/", {"price_min": "100k", "price_max": "1,5tr"}).content.decode()
+    assert "Chè đắt" in page and "Mật ong rẻ" not in page
+

@@ -109,3 +109,35 @@ def test_helper_signs_a_farmer_up_without_javascript(live_server, browser, make_
     assert size["width"] >= 44 and size["height"] >= 44
     assert box.get_attribute("inputmode") == "numeric"
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_price_box_shows_what_it_understood_while_typing(
+    live_server, phone, make_user, home_page
+):
+    farmer = make_user(Role.PRODUCER, phone="0977000333", full_name="Lò Thị Mai")
+    producer = Producer.objects.create(
+        name="Hộ Lò Thị Mai", slug="ho-lo-thi-mai", province_code="15", commune_code="04672"
+    )
+    producer.members.add(farmer)
+    product = Product.objects.create(
+        producer=producer,
+        name="Chè Shan Tuyết",
+        slug="che-shan-tuyet-gia",
+        category=Product.Category.TEA,
+        review_state=Product.Review.DRAFT,
+    )
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/tai-khoan/dang-nhap/?next=/ban-hang/san-pham/{product.pk}/gia/")
+    page.locator("[name=username]").fill(farmer.phone)
+    page.locator("[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    preview = page.locator("output.price-preview")
+    page.locator("[name=price]").fill("1,2tr")
+    assert preview.text_content() == "Giá: 1.200.000\u00a0₫"
+    page.locator("[name=price]").fill("450k")
+    assert preview.text_content() == "Giá: 450.000\u00a0₫"
+    shot(page, "price-preview")
+    page.locator("[name=price]").fill("abc")
+    assert preview.text_content() == ""

@@ -2,6 +2,7 @@ from django import template
 
 from accounts.phone import display_phone
 from marketplace.history import sentence
+from marketplace.prices import format_vnd
 
 register = template.Library()
 
@@ -11,7 +12,7 @@ def vnd(amount):
     """450000 -> "450.000 ₫", the way prices are written in Vietnam."""
     if amount in (None, ""):
         return ""
-    return f"{int(amount):,}".replace(",", ".") + "\u00a0₫"
+    return format_vnd(amount)
 
 
 @register.filter

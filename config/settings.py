@@ -191,6 +191,8 @@ LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format everywhere, 30/11/2026 23:04 (config/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 # Paths whose language follows the browser's Accept-Language (the GS1 label pages); everywhere
 # else the site is Vietnamese until the person switches.
 ACCEPT_LANGUAGE_PATH_PREFIXES = ["/01/"]
@@ -239,6 +241,7 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["pdf", "csv", "xlsx", "jpg", "png"]
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
+WAGTAILADMIN_USER_LOGIN_FORM = "config.admin_login.AdminLoginForm"  # a Vietnamese "Password"
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str(

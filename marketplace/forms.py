@@ -1,17 +1,19 @@
 """Forms farmers and helpers fill in on a phone: one short screen at a time."""
 
-import re
 import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phone import normalize_phone
 from places import divisions
 from places.forms import AddressForm
 
-from .models import MAX_PHOTOS, MAX_PRICE_VND, MAX_QUANTITY, Producer, Product
+from .models import MAX_PHOTOS, MAX_QUANTITY, Producer, Product
+from .prices import format_vnd, parse_vnd
 
 
 class OneTimeTokenForm(forms.Form):
@@ -52,14 +54,16 @@ class FarmerSignupForm(OneTimeTokenForm, AddressForm):
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        # Shown again when the form comes back (a refused field, the commune list reloaded
+        # without JavaScript): it is the person's own input, over HTTPS.
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
         help_text=_("At least 8 characters, not only digits."),
         error_messages={"required": _("Choose a password.")},
     )
     password2 = forms.CharField(
         label=_("Password again"),
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
         error_messages={"required": _("Write the password a second time.")},
     )
     producer_name = forms.CharField(
@@ -150,9 +154,37 @@ class AssistedSignupForm(FarmerSignupForm):
         error_messages={"required": _("The farmer's consent is needed to create the account.")},
     )
 
+    # The helper fills the form in; it speaks to them about the farmer.
+    LABELS = {
+        "full_name": _("The farmer's full name"),
+        "phone": _("The farmer's phone number"),
+        "password1": _("Password for the farmer"),
+        "producer_name": _("Name of the farmer's farm, cooperative or business"),
+        "kind": _("The farmer sells as"),
+        "old_address": _("Or write the farmer's old address"),
+    }
+    HELP_TEXTS = {"producer_name": _("Leave empty to sell under the farmer's own name.")}
+    REQUIRED_MESSAGES = {
+        "full_name": _("Write the farmer's full name."),
+        "phone": _("Write the farmer's mobile number."),
+    }
+
     def __init__(self, *args, communes=(), **kwargs):
         self.communes = set(communes)
+        if self.communes:
+            # Most farmers a helper signs up live in the commune they serve (the first one).
+            commune = divisions.commune(min(self.communes))
+            initial = kwargs.setdefault("initial", {})
+            if commune:
+                initial.setdefault("province_code", commune.province_code)
+                initial.setdefault("commune_code", commune.code)
         super().__init__(*args, **kwargs)
+        for name, label in self.LABELS.items():
+            self.fields[name].label = label
+        for name, text in self.HELP_TEXTS.items():
+            self.fields[name].help_text = text
+        for name, message in self.REQUIRED_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
 
     def clean(self):
         cleaned = super().clean()
@@ -208,41 +240,45 @@ class NewProductForm(OneTimeTokenForm, ProductBasicsForm):
     """Step 1 of a new listing: saving it creates the draft, once per form."""
 
 
-_THOUSANDS = re.compile(r"\d{1,3}([.\s]\d{3})+")
+class PriceInput(forms.TextInput):
+    """A price box with, beside it, what the site understood ("Giá: 450.000 ₫"): shown when
+    the form comes back, and kept up to date while typing by static/js/price.js."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {
+                "inputmode": "decimal",
+                "placeholder": "450.000",
+                "data-price-input": "",
+                **(attrs or {}),
+            }
+        )
+
+    def render(self, name, value, attrs=None, renderer=None):
+        box = super().render(name, value, attrs, renderer)
+        try:
+            price = parse_vnd(value)
+        except ValidationError:
+            price = None
+        return format_html(
+            '{}<output class="price-preview" for="{}" data-template="{}" aria-live="polite">'
+            "{}</output>",
+            box,
+            (attrs or {}).get("id", ""),
+            # the same words for the script, which fills in the amount while typing
+            _("Price: %(price)s") % {"price": "{price}"},
+            _("Price: %(price)s") % {"price": format_vnd(price)} if price else "",
+        )
 
 
 class PriceField(forms.CharField):
-    """A price in đồng as people write it: 450000, 450.000 or 450 000. Decimals are refused
-    (VND has no minor unit) rather than silently read as thousands."""
+    """A price in đồng as people write it (see marketplace.prices.parse_vnd): 450000,
+    450.000, 450,000, 450k, 1,2tr, 1.2 triệu. Anything else is refused with a message."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "450.000"})
-        )
-        super().__init__(**kwargs)
+    widget = PriceInput
 
     def to_python(self, value):
-        text = (super().to_python(value) or "").strip().removesuffix("₫").removesuffix("đ")
-        text = text.strip()
-        if not text:
-            return None
-        if text.startswith("-"):
-            raise forms.ValidationError(_("The price must be more than 0 ₫."), code="min_value")
-        if _THOUSANDS.fullmatch(text):
-            text = re.sub(r"[.\s]", "", text)
-        if not text.isdigit():
-            raise forms.ValidationError(
-                _("Write the price as a whole number of đồng, for example 450000 or 450.000."),
-                code="invalid",
-            )
-        price = int(text)
-        if price < 1:
-            raise forms.ValidationError(_("The price must be more than 0 ₫."), code="min_value")
-        if price > MAX_PRICE_VND:
-            raise forms.ValidationError(
-                _("The price cannot be more than 1.000.000.000 ₫."), code="max_value"
-            )
-        return price
+        return parse_vnd(super().to_python(value))
 
 
 class QuantityField(forms.IntegerField):
@@ -376,11 +412,16 @@ class CatalogueFilterForm(forms.Form):
             ("5", _("5 stars")),
         ],
     )
-    price_min = forms.IntegerField(
-        label=_("Price from (₫)"), required=False, min_value=0, widget=forms.NumberInput()
+    # The same parser as the sellers' price box: "100k" or "1,2tr" work here too.
+    price_min = PriceField(
+        label=_("Price from (₫)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "100k"}),
     )
-    price_max = forms.IntegerField(
-        label=_("Price to (₫)"), required=False, min_value=0, widget=forms.NumberInput()
+    price_max = PriceField(
+        label=_("Price to (₫)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1tr"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -49,6 +49,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = {
     "healthz": "health check for the load balancer",
+    "favicon": "the site's icon, asked for by every browser",
     "set_language": "the language switch",
     "accounts:login": "the login page",
     "places:communes": "communes of a province, for the address forms (public reference data)",

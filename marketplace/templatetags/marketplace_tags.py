@@ -1,6 +1,8 @@
 from django import template
 
 from accounts.phone import display_phone
+from marketplace.history import sentence
+from marketplace.prices import format_vnd
 
 register = template.Library()
 
@@ -10,7 +12,7 @@ def vnd(amount):
     """450000 -> "450.000 ₫", the way prices are written in Vietnam."""
     if amount in (None, ""):
         return ""
-    return f"{int(amount):,}".replace(",", ".") + "\u00a0₫"
+    return format_vnd(amount)
 
 
 @register.filter
@@ -22,3 +24,9 @@ def stars(count):
 def phone(value):
     """+84912345678 -> 0912 345 678."""
     return display_phone(value) if value else ""
+
+
+@register.filter
+def history_sentence(event):
+    """A ListingEvent as one sentence: who did what, to which listing, when."""
+    return sentence(event)

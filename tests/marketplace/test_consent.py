@@ -103,7 +103,7 @@ def test_the_farmer_agrees_on_their_desk_and_the_helper_may_act(
     assert alone.events.get(action=Action.CONSENT_GRANTED).actor == farmer
     assert Notification.objects.filter(recipient=helper, subject__contains="đã đồng ý").exists()
     history = client.get("/ban-hang/").content.decode()
-    assert "Đồng ý cho người hỗ trợ của xã làm thay" in history
+    assert f"{farmer.full_name} đã đồng ý cho người hỗ trợ của xã làm thay lúc" in history
     assert 'value="grant"' not in history  # answered: the question is gone
 
     client.force_login(helper)

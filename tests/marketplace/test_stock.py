@@ -38,7 +38,7 @@ def test_farmer_sets_the_stock_and_the_listing_stays_on_sale(
 
     desk = client.get(response["Location"]).content.decode()
     assert "còn 20 để bán" in desk  # the confirmation
-    assert "Đã cập nhật số lượng có thể bán" in desk and "30 → 20" in desk  # the history
+    assert "đã cập nhật số lượng có thể bán" in desk and "30 → 20" in desk  # the history
     page = client.get(product.get_absolute_url())
     assert page.status_code == 200
     assert "20 × gói 200 g" in page.content.decode()
@@ -106,7 +106,9 @@ def test_helper_sets_the_stock_for_their_farmer_and_the_farmer_sees_who(
     assert event.actor == helper_user and event.producer == producer
     client.force_login(farmer)
     desk = client.get("/ban-hang/").content.decode()
-    assert f"do {helper_user.full_name} thực hiện thay cho Hộ Lò Thị Mai" in desk
+    # the history reads as a sentence: who did what for whom
+    assert f"{helper_user.full_name} đã cập nhật số lượng có thể bán của “{product.name}”" in desk
+    assert "(thay cho Hộ Lò Thị Mai)" in desk
     assert "12 → 2" in desk
 
 

@@ -225,6 +225,7 @@ def _check_upload_limits(batch, photo_uploads, document_uploads):
             )
 
 
+@transaction.atomic
 def record_event(
     batch,
     *,

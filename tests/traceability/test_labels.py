@@ -70,6 +70,20 @@ def test_labels_carry_the_vietnamese_text_product_and_lot():
     assert "Lô: LOT/26-A" in text
 
 
+@pytest.mark.parametrize("layout", sorted(labels.LAYOUTS))
+def test_each_label_prints_its_serial_in_text(layout):
+    items = make_labels(labels.LAYOUTS[layout].per_page + 2)
+    out = io.BytesIO()
+    labels.render_labels(iter(items), layout, out)
+    pages = page_text(out.getvalue())
+    per_page = labels.LAYOUTS[layout].per_page
+    for n, item in enumerate(items):
+        serial = item.url.rsplit("/", 1)[1]
+        # whole, on the page that carries its code, and the lot printed alongside
+        assert f"Sê-ri: {serial}" in pages[n // per_page], (layout, serial)
+    assert pages[0].count("L260315-1") == per_page
+
+
 def test_long_lots_print_whole_on_the_narrow_layout():
     out = io.BytesIO()
     lot = "L260315-ABCDEFGHIJK"

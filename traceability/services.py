@@ -46,6 +46,7 @@ from .models import (
     TraceAttachment,
     TraceEvent,
 )
+from .site_address import check_label_site_address
 
 logger = logging.getLogger(__name__)
 
@@ -458,6 +459,7 @@ def issue_labels(batch, count, layout, by=None, build=True, submission_token=Non
     Only for a listing the moderators approved, of a verified producer (``printing_refusal``).
     The print form's one-time ``submission_token`` makes a repeated submit return the run the
     first one created, so a double tap never makes twice the genuine serials."""
+    check_label_site_address()
     # One new run of a batch at a time: a twin submit waits here, then finds the first.
     locked = (
         Batch.objects.select_for_update(of=("self",))

@@ -222,3 +222,33 @@ def test_a_public_address_or_development_prints(settings, producer_user, batch):
     settings.PRODUCTION = False
     settings.SITE_URL = "http://127.0.0.1:8000"  # what make run serves
     assert services.issue_labels(batch, 1, "a4-30x30", build=False).labels.count() == 1
+
+
+@pytest.mark.parametrize("layout", sorted(labels.LAYOUTS))
+def test_the_serial_is_printed_under_its_qr_code(layout):
+    (item,) = make_labels(1)
+    serial = item.url.rsplit("/", 1)[1]
+    out = io.BytesIO()
+    labels.render_labels(iter([item]), layout, out)
+    document = pdfium.PdfDocument(out.getvalue())
+    try:
+        page = document[0]
+        height = page.get_height()
+        textpage = page.get_textpage()
+        searcher = textpage.search(serial)
+        index, _count = searcher.get_next()
+        left, bottom, right, top = textpage.get_charbox(index)
+        scale = 300 / 72
+        (code,) = zxingcpp.read_barcodes(page.render(scale=scale).to_pil())
+        corners = [code.position.top_left, code.position.bottom_left, code.position.bottom_right]
+        # PDF points, y upwards, like the text boxes
+        code_left = min(p.x for p in corners) / scale
+        code_right = max(p.x for p in corners) / scale
+        code_bottom = height - max(p.y for p in corners) / scale
+        searcher.close()
+        textpage.close()
+    finally:
+        document.close()
+    assert top <= code_bottom  # below the code …
+    assert code_bottom - top < 10 * 2.8346  # … within a centimetre of it …
+    assert code_left - 15 <= left <= code_right  # … and starting across from it

@@ -40,6 +40,8 @@ messages: install
 	$(BIN)/python scripts/fill_english_catalog.py
 	$(MAKE) compilemessages
 
+# Label QR codes carry SITE_URL: unless it is set, it is the address runserver listens on.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install compilemessages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo

@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.images import get_image_model
 
@@ -22,6 +24,32 @@ THUMB = "fill-160x120"
 
 # The states whose listings the queue can show: those a moderator can decide something on.
 QUEUE_STATES = [state for state in Product.Review if Product.decisions(state)]
+
+# One decision for a listing whose producer awaits verification: both happen, or neither.
+APPROVE_AND_VERIFY = "approved+verified"
+# The first, empty choice: nothing is decided until the moderator picks something.
+NO_DECISION = ("", gettext_lazy("Choose a decision…"))
+DASHBOARD_ROWS = 5
+
+
+def producer_awaits_verification(producer):
+    return producer.verification == Producer.Verification.PENDING
+
+
+def listing_decisions(product, state=None):
+    """The moderator's choices for ``product`` (in ``state``, its own by default), from the
+    model's transition table, after an empty first choice. When approving is one of them and
+    the producer awaits verification, "approve and verify the producer" comes first."""
+    decisions = Product.decisions(state or product.review_state)
+    if producer_awaits_verification(product.producer) and any(
+        target == Product.Review.APPROVED for target, _label in decisions
+    ):
+        decisions = [(APPROVE_AND_VERIFY, _("Approve and verify the producer")), *decisions]
+    return [NO_DECISION, *decisions]
+
+
+def producer_decisions(producer):
+    return [NO_DECISION, *Producer.decisions(producer.verification)]
 
 
 class ModeratorMixin:
@@ -70,9 +98,11 @@ class ReviewQueueView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView):
         context.update(
             state=state,
             states=[(s, s.label) for s in QUEUE_STATES],
-            products=[(p, ReviewForm(decisions=Product.decisions(state))) for p in products[:50]],
+            products=[
+                (p, ReviewForm(decisions=listing_decisions(p, state))) for p in products[:50]
+            ],
             producers=[
-                (p, ReviewForm(decisions=Producer.decisions(Producer.Verification.PENDING)))
+                (p, ReviewForm(decisions=producer_decisions(p)))
                 for p in Producer.objects.filter(verification=Producer.Verification.PENDING)
                 .select_related("onboarded_by")
                 .order_by("created_at")[:50]
@@ -98,18 +128,30 @@ def _decide(request, obj, decisions, apply):
         messages.success(request, _("Saved: %(name)s.") % {"name": obj})
 
 
+@transaction.atomic
+def approve_and_verify(product, moderator, reason=""):
+    """Verify the listing's producer and approve the listing as one decision: two rows in the
+    history, and neither is saved if the other is refused."""
+    services.review_producer(product.producer, moderator, Producer.Verification.VERIFIED, reason)
+    return services.review_listing(product, moderator, Product.Review.APPROVED, reason)
+
+
 def review_product(request, pk):
     if request.method != "POST" or not request.user.has_perm("marketplace.change_product"):
         raise PermissionDenied
-    product = get_object_or_404(Product, pk=pk)
-    decisions = Product.decisions(product.review_state)
-    _decide(
-        request,
-        product,
-        decisions,
-        lambda decision, reason: services.review_listing(product, request.user, decision, reason),
-    )
+    product = get_object_or_404(Product.objects.select_related("producer"), pk=pk)
+
+    def apply(decision, reason):
+        if decision == APPROVE_AND_VERIFY:
+            if not request.user.has_perm("marketplace.change_producer"):
+                raise PermissionDenied
+            approve_and_verify(product, request.user, reason)
+        else:
+            services.review_listing(product, request.user, decision, reason)
+
+    _decide(request, product, listing_decisions(product), apply)
     product.refresh_from_db()
+    product.producer.refresh_from_db()
     if product.review_state == Product.Review.APPROVED and not product.producer.is_verified:
         messages.warning(
             request,
@@ -123,11 +165,10 @@ def review_producer(request, pk):
     if request.method != "POST" or not request.user.has_perm("marketplace.change_producer"):
         raise PermissionDenied
     producer = get_object_or_404(Producer, pk=pk)
-    decisions = Producer.decisions(producer.verification)
     _decide(
         request,
         producer,
-        decisions,
+        producer_decisions(producer),
         lambda decision, note: services.review_producer(producer, request.user, decision, note),
     )
     return redirect("marketplace_review_queue")
@@ -197,5 +238,29 @@ class ProgressReportView(ModeratorMixin, WagtailAdminTemplateMixin, TemplateView
             pending_producers=Producer.objects.filter(
                 verification=Producer.Verification.PENDING
             ).count(),
+        )
+        return context
+
+
+class ReviewQueuePanel(Component):
+    """The admin dashboard's view of the review queue: how many listings and producers wait,
+    the oldest few of each, linked to the queue."""
+
+    name = "marketplace_review_queue"
+    template_name = "marketplace/admin/dashboard_queue.html"
+    order = 90  # above Wagtail's own panels: this is the moderators' daily work
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        listings = Product.objects.filter(review_state=Product.Review.PENDING)
+        producers = Producer.objects.filter(verification=Producer.Verification.PENDING)
+        context.update(
+            listings=list(
+                listings.select_related("producer").order_by("submitted_at", "pk")[:DASHBOARD_ROWS]
+            ),
+            listing_count=listings.count(),
+            producers=list(producers.order_by("created_at", "pk")[:DASHBOARD_ROWS]),
+            producer_count=producers.count(),
+            queue_url=reverse("marketplace_review_queue"),
         )
         return context

@@ -190,6 +190,13 @@ def review_queue_menu_item():
     )
 
 
+@hooks.register("construct_homepage_panels")
+def add_review_queue_panel(request, panels):
+    """Moderators land on the dashboard: show them what waits for a decision first."""
+    if request.user.has_perm("marketplace.change_product"):
+        panels.append(admin_views.ReviewQueuePanel())
+
+
 @hooks.register("register_reports_menu_item")
 def progress_menu_item():
     return PermissionMenuItem(

@@ -6,6 +6,7 @@ from growing_areas.models import GrowingArea
 from marketplace.forms import OneTimeTokenForm
 from marketplace.models import Product
 
+from .gs1 import CROCKFORD_ALPHABET, SERIAL_LENGTH
 from .labels import LAYOUT_CHOICES
 from .models import MAX_LABELS_PER_RUN, Batch, TraceEvent
 
@@ -141,9 +142,35 @@ class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Why"), max_length=200)
 
 
+# Crockford base 32 reads the letters people mistake for digits as those digits.
+CROCKFORD_CONFUSABLES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def serial_as_typed(text):
+    """The serial someone typed from a label, as stored: any case, spaces and dashes (and the
+    "Sê-ri:" printed before it) ignored, O read as 0 and I or L as 1."""
+    text = text.strip()
+    if text.casefold().startswith("sê-ri:"):
+        text = text[len("sê-ri:") :]
+    text = "".join(ch for ch in text.upper() if not ch.isspace() and ch not in "-–")
+    return text.translate(CROCKFORD_CONFUSABLES)
+
+
 class VoidLabelForm(VoidForm):
     serial = forms.CharField(
         label=_("Serial printed under the code"),
-        max_length=20,
-        help_text=_("The 12 characters at the end of the label's address."),
+        max_length=40,  # room for the spaces and dashes people type between groups
+        help_text=_("The 12 characters after “Sê-ri:” under the QR code."),
     )
+
+    def clean_serial(self):
+        serial = serial_as_typed(self.cleaned_data["serial"])
+        if len(serial) != SERIAL_LENGTH or not set(serial) <= set(CROCKFORD_ALPHABET):
+            raise forms.ValidationError(
+                _(
+                    "A serial is 12 letters and digits, as printed after “Sê-ri:” under the "
+                    "QR code."
+                ),
+                code="serial_format",
+            )
+        return serial

@@ -1,5 +1,6 @@
 """Label sheets as PDF: one sticker per serial with a vector QR code of the label URL, the
-product name, the lot and "Quét để xem nguồn gốc".
+product name, the lot, the serial in human-readable text under the code (as GS1 labels print
+it, so a lost label can be voided by typing it) and "Quét để xem nguồn gốc".
 
 QR codes are built with ``qrcode`` as a module matrix and drawn as filled rectangles, so they
 print sharp at any printer resolution. Labels are read from an iterator and each finished page
@@ -14,6 +15,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -25,12 +27,14 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from .digital_link import parse
 from .gs1 import DATA_DIR
 
 FONT = "ChoPhienSans"
 FONT_BOLD = "ChoPhienSans-Bold"
 SCAN_PROMPT = "Quét để xem nguồn gốc"  # printed in Vietnamese whatever the UI language
 QUIET_ZONE = 2  # modules of white around each code; the label margin adds the rest
+SERIAL_PREFIX = "Sê-ri: "  # printed in Vietnamese too; the void form reads what follows
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ class LabelContent:
     url: str
     product_name: str
     lot: str
+
+    @property
+    def serial(self) -> str:
+        """The serial (AI 21) the QR code carries, read back from its URL, so the text printed
+        under the code is always what the code says."""
+        return parse(urlsplit(self.url).path).serial or ""
 
 
 @cache
@@ -149,28 +159,44 @@ def _fit_lines(text, font, size, width, max_lines):
     return lines
 
 
+def _draw_fitted(canvas, text, font, size, centre_x, y, width):
+    """Draw ``text`` whole, centred on ``centre_x``: the type shrinks rather than cut it."""
+    while size > 3.5 and pdfmetrics.stringWidth(text, font, size) > width:
+        size -= 0.25
+    canvas.setFont(font, size)
+    canvas.drawCentredString(centre_x, y, text)
+
+
 def draw_label(canvas: Canvas, layout: SheetLayout, label: LabelContent, x: float, y: float):
     width, height = layout.label_width, layout.label_height
     pad = 1.5 * mm
     small = height < 40 * mm
     name_size, text_size = (5.5, 4.8) if small else (7.5, 6.5)
     lead = 1.15
+    serial_line = SERIAL_PREFIX + label.serial
     if width >= height * 1.25:
-        # Wide sticker: code on the left, text in a column to its right.
-        side = min(height - 2 * pad, width * 0.55)
-        draw_qr(canvas, qr_matrix(label.url), x + pad / 2, y + (height - side) / 2, side)
+        # Wide sticker: code on the left with the serial under it, text in a column to its right.
+        side = min(height - 2 * pad - text_size * lead, width * 0.55)
+        qr_y = y + pad + text_size * lead
+        draw_qr(canvas, qr_matrix(label.url), x + pad / 2, qr_y, side)
+        _draw_fitted(
+            canvas, serial_line, FONT_BOLD, text_size, x + pad / 2 + side / 2, y + pad, side
+        )
         text_x = x + pad + side
         text_w = x + width - pad - text_x
         top = y + height - pad - name_size
         name_lines = _fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 3)
         other = ["Lô:", label.lot, *_fit_lines(SCAN_PROMPT, FONT, text_size, text_w, 3)]
     else:
-        text_block = (name_size + 2 * text_size) * lead + pad
+        text_block = (name_size + 3 * text_size) * lead + pad
         side = min(width - 2 * pad, height - 2 * pad - text_block)
         draw_qr(canvas, qr_matrix(label.url), x + (width - side) / 2, y + height - pad - side, side)
         text_x = x + pad
         text_w = width - 2 * pad
-        top = y + height - pad - side - name_size
+        # the serial first, right under the code, as GS1 prints human-readable text
+        serial_y = y + height - pad - side - text_size
+        _draw_fitted(canvas, serial_line, FONT_BOLD, text_size, x + width / 2, serial_y, text_w)
+        top = serial_y - name_size * lead
         name_lines = _fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 1)
         other = [f"Lô: {label.lot}", SCAN_PROMPT]
     cursor = top

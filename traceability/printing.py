@@ -22,6 +22,7 @@ from .gtins import ensure_gtin
 from .labels import LAYOUTS, LabelContent, render_labels
 from .models import MAX_LABELS_PER_RUN, Batch, Label, LabelPrintRun, LabelVoiding
 from .services import earlier_submission, refuse
+from .site_address import check_label_site_address
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def issue_labels(batch, count, layout, by=None, build=True, submission_token=Non
     Only for a listing the moderators approved, of a verified producer (``printing_refusal``).
     The print form's one-time ``submission_token`` makes a repeated submit return the run the
     first one created, so a double tap never makes twice the genuine serials."""
+    check_label_site_address()
     # One new run of a batch at a time: a twin submit waits here, then finds the first.
     locked = (
         Batch.objects.select_for_update(of=("self",))

@@ -224,7 +224,7 @@ def label_void(request, pk):
     batch = _batch_for(request, pk)
     form = VoidLabelForm(request.POST)
     if form.is_valid():
-        serial = form.cleaned_data["serial"].strip().upper()
+        serial = form.cleaned_data["serial"]  # as stored, whatever way it was typed
         label = scoped(request.user, Label).filter(batch=batch, serial=serial).first()
         if label is None:
             form.add_error("serial", _("No label of this batch has this serial."))

@@ -208,3 +208,127 @@ def test_farmer_is_told_in_vietnamese_whatever_the_moderators_language(
     message = producer_user.notifications.get()
     assert message.subject == "Sản phẩm của bạn chưa được duyệt"
     assert "Hãy sửa lại và gửi duyệt lần nữa" in message.body
+
+
+# --- one decision for a new producer's listing; nothing preselected; the dashboard ------------
+
+
+def _decision_options(html, select_id):
+    """(value, label, selected) of each option of the decision list ``select_id``."""
+    import re
+
+    select = re.search(rf'<select name="decision" id="{select_id}">(.*?)</select>', html, re.S)
+    assert select, select_id
+    return [
+        (value, label, bool(selected))
+        for value, selected, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1)
+        )
+    ]
+
+
+def test_a_new_producers_listing_is_approved_and_the_producer_verified_in_one_step(
+    client, moderator, make_producer, producer_user, make_product, catalog_page
+):
+    waiting = make_producer(members=[producer_user], verification=Producer.Verification.PENDING)
+    product = make_product(waiting, name="Quế Văn Yên", review_state=Product.Review.PENDING)
+    client.force_login(moderator)
+    html = client.get("/admin/marketplace/review/").content.decode()
+    options = _decision_options(html, f"quyet-dinh-{product.pk}")
+    assert ("approved+verified", "Duyệt tin và xác minh nhà sản xuất", False) in options
+
+    response = client.post(
+        f"/admin/marketplace/review/product/{product.pk}/",
+        {"decision": "approved+verified", "back": "pending"},
+        follow=True,
+    )
+    product.refresh_from_db()
+    waiting.refresh_from_db()
+    assert product.review_state == Product.Review.APPROVED
+    assert waiting.verification == Producer.Verification.VERIFIED
+    assert client.get(f"/san-pham/{product.slug}/").status_code == 200  # public at once
+    history = list(waiting.events.filter(actor=moderator).values_list("action", flat=True))
+    assert sorted(history) == sorted(
+        [ListingEvent.Action.PRODUCER_VERIFIED, ListingEvent.Action.APPROVED]
+    )
+    page = response.content.decode()
+    assert "chưa được xác minh" not in page  # no "producer not verified yet" warning
+
+
+def test_approve_and_verify_is_offered_only_while_the_producer_awaits_verification(
+    client, moderator, producer, make_product
+):
+    product = make_product(producer, review_state=Product.Review.PENDING)  # verified producer
+    client.force_login(moderator)
+    html = client.get("/admin/marketplace/review/").content.decode()
+    values = [value for value, _label, _sel in _decision_options(html, f"quyet-dinh-{product.pk}")]
+    assert values == ["", "approved", "rejected"]
+    client.post(
+        f"/admin/marketplace/review/product/{product.pk}/", {"decision": "approved+verified"}
+    )
+    product.refresh_from_db()
+    assert product.review_state == Product.Review.PENDING
+
+
+def test_approve_and_verify_saves_nothing_when_the_listing_cannot_be_approved(
+    moderator, make_producer, make_product
+):
+    from marketplace.admin_views import approve_and_verify
+    from marketplace.models import InvalidTransition
+
+    waiting = make_producer(verification=Producer.Verification.PENDING)
+    draft = make_product(waiting, review_state=Product.Review.DRAFT)  # taken back meanwhile
+    with pytest.raises(InvalidTransition):
+        approve_and_verify(draft, moderator)
+    waiting.refresh_from_db()
+    assert waiting.verification == Producer.Verification.PENDING
+    assert not waiting.events.exists()
+
+
+def test_no_decision_is_preselected_and_none_chosen_is_refused_in_vietnamese(
+    client, moderator, make_producer, producer, make_product
+):
+    waiting = make_producer(verification=Producer.Verification.PENDING)
+    product = make_product(producer, review_state=Product.Review.PENDING)
+    client.force_login(moderator)
+    html = client.get("/admin/marketplace/review/").content.decode()
+    for select_id in (f"quyet-dinh-{product.pk}", f"quyet-dinh-nsx-{waiting.pk}"):
+        options = _decision_options(html, select_id)
+        assert options[0][0] == "" and options[0][2], select_id  # the empty choice shows
+        assert not any(selected for value, _label, selected in options if value)
+    for url in (
+        f"/admin/marketplace/review/product/{product.pk}/",
+        f"/admin/marketplace/review/producer/{waiting.pk}/",
+    ):
+        response = client.post(url, {"decision": "", "reason": ""}, follow=True)
+        assert "Hãy chọn một quyết định." in response.content.decode()
+    product.refresh_from_db()
+    waiting.refresh_from_db()
+    assert product.review_state == Product.Review.PENDING
+    assert waiting.verification == Producer.Verification.PENDING
+
+
+def test_the_success_message_appears_once(client, moderator, producer, make_product):
+    product = make_product(producer, name="Mật ong bạc hà", review_state=Product.Review.PENDING)
+    client.force_login(moderator)
+    response = client.post(
+        f"/admin/marketplace/review/product/{product.pk}/", {"decision": "approved"}, follow=True
+    )
+    assert response.content.decode().count("Đã lưu: Mật ong bạc hà.") == 1
+    # and is not shown again on the next page
+    assert "Đã lưu: Mật ong bạc hà." not in client.get("/admin/").content.decode()
+
+
+def test_the_dashboard_lists_the_queue_with_links(
+    client, moderator, make_producer, producer, make_product
+):
+    waiting = make_producer(name="Hộ Giàng A Páo", verification=Producer.Verification.PENDING)
+    pending = make_product(producer, name="Quế Văn Yên", review_state=Product.Review.PENDING)
+    make_product(producer, name="Chè đã duyệt")
+    client.force_login(moderator)
+    html = client.get("/admin/").content.decode()
+    assert "Hàng chờ duyệt" in html
+    assert "Đang chờ duyệt: 1 tin đăng và 1 nhà sản xuất" in html
+    assert f'href="/admin/marketplace/review/#tin-dang-{pending.pk}">Quế Văn Yên</a>' in html
+    assert f'href="/admin/marketplace/review/#nha-san-xuat-{waiting.pk}">Hộ Giàng A Páo' in html
+    assert "Chè đã duyệt" not in html

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from config.validators import implausible_dates
 from accounts.audit import AuditRecord
+from config.validators import implausible_dates
 from places import divisions
 from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
 

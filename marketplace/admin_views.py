@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -128,14 +127,6 @@ def _decide(request, obj, decisions, apply):
         messages.success(request, _("Saved: %(name)s.") % {"name": obj})
 
 
-@transaction.atomic
-def approve_and_verify(product, moderator, reason=""):
-    """Verify the listing's producer and approve the listing as one decision: two rows in the
-    history, and neither is saved if the other is refused."""
-    services.review_producer(product.producer, moderator, Producer.Verification.VERIFIED, reason)
-    return services.review_listing(product, moderator, Product.Review.APPROVED, reason)
-
-
 def review_product(request, pk):
     if request.method != "POST" or not request.user.has_perm("marketplace.change_product"):
         raise PermissionDenied
@@ -145,7 +136,7 @@ def review_product(request, pk):
         if decision == APPROVE_AND_VERIFY:
             if not request.user.has_perm("marketplace.change_producer"):
                 raise PermissionDenied
-            approve_and_verify(product, request.user, reason)
+            services.approve_and_verify(product, request.user, reason)
         else:
             services.review_listing(product, request.user, decision, reason)
 

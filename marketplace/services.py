@@ -617,3 +617,11 @@ def answer_consent(producer, farmer, grant):
                 subject = str(_("%(name)s refused your help")) % {"name": producer.name}
             notify(request.actor, subject, subject)
     return event
+
+
+@transaction.atomic
+def approve_and_verify(product, moderator, reason=""):
+    """Verify the listing's producer and approve the listing as one decision: two rows in the
+    history, and neither is saved if the other is refused."""
+    review_producer(product.producer, moderator, Producer.Verification.VERIFIED, reason)
+    return review_listing(product, moderator, Product.Review.APPROVED, reason)

@@ -273,8 +273,8 @@ def test_approve_and_verify_is_offered_only_while_the_producer_awaits_verificati
 def test_approve_and_verify_saves_nothing_when_the_listing_cannot_be_approved(
     moderator, make_producer, make_product
 ):
-    from marketplace.admin_views import approve_and_verify
     from marketplace.models import InvalidTransition
+    from marketplace.services import approve_and_verify
 
     waiting = make_producer(verification=Producer.Verification.PENDING)
     draft = make_product(waiting, review_state=Product.Review.DRAFT)  # taken back meanwhile

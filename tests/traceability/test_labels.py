@@ -138,9 +138,9 @@ def _void(client, batch, typed):
     ids=["printed", "lower-case", "grouped", "O-and-I", "l"],
 )
 def test_a_label_is_voided_by_its_serial_typed_as_printed(client, producer_user, batch, typed):
-    from traceability import services
+    from traceability import printing
 
-    run = services.issue_labels(batch, 40, "a4-50x50", by=producer_user, build=False)
+    run = printing.issue_labels(batch, 40, "a4-50x50", by=producer_user, build=False)
     # a serial with the digits people misread, so the confusable cases are exercised
     label = next(
         (lab for lab in run.labels.all() if "0" in lab.serial and "1" in lab.serial),
@@ -159,7 +159,7 @@ def test_only_a_label_of_this_batch_is_voided(client, producer_user, batch, tea,
     from datetime import date
     from decimal import Decimal
 
-    from traceability import services
+    from traceability import printing, services
 
     other = services.record_batch(
         product=tea,
@@ -170,7 +170,7 @@ def test_only_a_label_of_this_batch_is_voided(client, producer_user, batch, tea,
         unit="kg",
         by=producer_user,
     )
-    foreign = services.issue_labels(other, 1, "a4-50x50", build=False).labels.get()
+    foreign = printing.issue_labels(other, 1, "a4-50x50", build=False).labels.get()
     client.force_login(producer_user)
     response = _void(client, batch, foreign.serial)
     assert response.status_code == 400
@@ -214,14 +214,14 @@ def test_production_refuses_to_print_labels_for_a_local_address(
 
 @pytest.mark.django_db
 def test_a_public_address_or_development_prints(settings, producer_user, batch):
-    from traceability import services
+    from traceability import printing
 
     settings.PRODUCTION = True
     settings.SITE_URL = "https://chophien.vn"
-    assert services.issue_labels(batch, 1, "a4-30x30", build=False).labels.count() == 1
+    assert printing.issue_labels(batch, 1, "a4-30x30", build=False).labels.count() == 1
     settings.PRODUCTION = False
     settings.SITE_URL = "http://127.0.0.1:8000"  # what make run serves
-    assert services.issue_labels(batch, 1, "a4-30x30", build=False).labels.count() == 1
+    assert printing.issue_labels(batch, 1, "a4-30x30", build=False).labels.count() == 1
 
 
 @pytest.mark.parametrize("layout", sorted(labels.LAYOUTS))

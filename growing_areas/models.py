@@ -3,6 +3,7 @@ of their status, and the import jobs that load them from the province's spreadsh
 
 import contextlib
 import json
+import os
 import uuid
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -408,8 +410,16 @@ class StatusChange(AuditRecord):
         return f"{self.area_id}: {self.from_status} → {self.to_status}"
 
 
+IMPORT_EXTENSIONS = {".csv", ".txt", ".xlsx", ".xlsm"}
+
+
 def import_upload_path(instance, filename):
-    return f"growing_areas/imports/{instance.pk}/{filename}"
+    """A random name: the uploader's file name is kept only in ``original_name``, and the
+    stored extension is one the import reads (anything else is stored as ``.bin``)."""
+    extension = os.path.splitext(filename)[1].lower()
+    if extension not in IMPORT_EXTENSIONS:
+        extension = ".bin"
+    return f"growing_areas/imports/{get_random_string(16).lower()}{extension}"
 
 
 class ImportJob(models.Model):

@@ -380,3 +380,17 @@ def test_admin_list_runs_the_same_queries_whatever_the_number_of_areas(
         return len(captured)
 
     assert count(3) == count(27)
+
+
+def test_an_uploaded_import_file_is_stored_under_a_random_name(
+    client, moderator, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, csv_bytes([good_row()]), name="vung <script>.csv")
+    job = ImportJob.objects.get()
+    stored = job.file.name.rsplit("/", 1)[-1]
+    assert job.original_name == "vung <script>.csv"
+    assert stored.endswith(".csv") and "vung" not in stored and "script" not in stored
+    assert (job.state, GrowingArea.objects.count()) == ("succeeded", 1)

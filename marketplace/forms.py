@@ -430,3 +430,12 @@ class CatalogueFilterForm(forms.Form):
             ("", _("All provinces")),
             *((p.code, p.name) for p in divisions.provinces()),
         ]
+
+
+def add_service_errors(form, error):
+    """Show a service's ValidationError on the form: under its field, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

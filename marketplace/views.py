@@ -32,6 +32,7 @@ from .forms import (
     ProductOriginForm,
     ProductPhotosForm,
     StockForm,
+    add_service_errors,
 )
 from .models import (
     MAX_PHOTOS,
@@ -318,7 +319,7 @@ def signup(request):
         try:
             user, producer = services.register_farmer(**form.registration())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             login(request, user, backend="accounts.backends.PhoneBackend")
             messages.success(
@@ -327,15 +328,6 @@ def signup(request):
             )
             return redirect("marketplace:desk")
     return render(request, "marketplace/signup.html", {"form": form, "assisted": False})
-
-
-def _add_errors(form, error):
-    """Show a service's ValidationError on the form: under its field, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -353,7 +345,7 @@ def assisted_signup(request):
                 consent_method=form.cleaned_data["consent_method"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(name)s is signed up. Now list their products.") % {"name": producer}

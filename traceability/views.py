@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_actor, scoped
+from marketplace.forms import add_service_errors
 from marketplace.models import Producer
 
 from . import access, printing, services
@@ -76,7 +77,7 @@ def batch_new(request):
                 submission_token=data["submission_token"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Batch %(lot)s recorded.") % {"lot": batch.lot})
             return redirect("traceability:batch_detail", pk=batch.pk)
@@ -85,14 +86,6 @@ def batch_new(request):
         "traceability/batch_new.html",
         {"form": form, "producer": producer, "query": _producer_query(producer)},
     )
-
-
-def _add_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _batch_page(request, batch, event_form=None, print_form=None, void_form=None):
@@ -140,7 +133,7 @@ def event_new(request, pk):
                 submission_token=data["submission_token"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Step recorded."))
             return redirect("traceability:batch_detail", pk=batch.pk)
@@ -162,7 +155,7 @@ def print_run_new(request, pk):
                 submission_token=form.cleaned_data["submission_token"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("traceability:print_run", pk=run.pk)
     return _batch_page(request, batch, print_form=form)

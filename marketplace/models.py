@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model_string
-from wagtail.models import Page
+from wagtail.models import Locale, Page
 from wagtail.search import index
 
 from accounts.audit import AuditRecord
@@ -45,6 +46,17 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Wagtail routes through the home page in the person's language; a page nobody has
+        translated yet is found in the Vietnamese tree, so its address works in English too."""
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            vietnamese = self.get_translation_or_none(Locale.get_default())
+            if vietnamese is None or vietnamese.pk == self.pk or not vietnamese.live:
+                raise
+            return vietnamese.specific.route(request, path_components)
 
 
 class StandardPage(Page):

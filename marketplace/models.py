@@ -11,13 +11,15 @@ from django.db import models
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model_string
-from wagtail.models import Locale, Page
+from wagtail.models import Page
 from wagtail.search import index
 
 from accounts.audit import AuditRecord
@@ -53,10 +55,18 @@ class HomePage(Page):
         try:
             return super().route(request, path_components)
         except Http404:
-            vietnamese = self.get_translation_or_none(Locale.get_default())
-            if vietnamese is None or vietnamese.pk == self.pk or not vietnamese.live:
+            default = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+            if get_supported_content_language_variant(get_language()) == default:
+                raise  # already the Vietnamese tree: a 404 costs no further query
+            vietnamese = (
+                HomePage.objects.live()
+                .filter(translation_key=self.translation_key, locale__language_code=default)
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if vietnamese is None:
                 raise
-            return vietnamese.specific.route(request, path_components)
+            return vietnamese.route(request, path_components)
 
 
 class StandardPage(Page):

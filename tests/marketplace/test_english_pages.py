@@ -6,7 +6,9 @@ from io import StringIO
 
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 from wagtail.models import Locale, Page, Revision
 
@@ -111,6 +113,18 @@ class DemoPagesInEnglishTests(TestCase):
         )
         response = speaking("en").get("/phi-van-chuyen/")
         self.assertContains(response, "Phí vận chuyển")
+
+    def test_a_missing_page_in_english_is_an_english_404_at_a_fixed_cost(self):
+        client = speaking("en")
+        client.get("/lan-dau/")
+        with CaptureQueriesContext(connection) as shallow:
+            response = client.get("/khong-co-trang-nay/")
+        self.assertEqual(response.status_code, 404)
+        self.assertContains(response, "Page not found", status_code=404)
+        self.assertNotContains(response, "Không tìm thấy trang", status_code=404)
+        with CaptureQueriesContext(connection) as deep:
+            self.assertEqual(client.get("/a/b/c/d/e/f/g/h/").status_code, 404)
+        self.assertEqual(len(shallow), len(deep))
 
     def test_seed_demo_twice_changes_nothing_and_keeps_edited_english_pages(self):
         guide = StandardPage.objects.get(locale__language_code="en")

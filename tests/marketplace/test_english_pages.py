@@ -2,8 +2,10 @@
 Vietnamese mode is as before."""
 
 import html
+from importlib import import_module
 from io import StringIO
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -168,3 +170,12 @@ class ServerErrorPageTests(TestCase):
         self.assertIn("<title>Lỗi máy chủ", content)
         self.assertIn("Xin lỗi, đã có lỗi xảy ra", content)
         self.assertNotIn("Sorry", content)
+
+
+class EnglishLocaleMigrationTests(TestCase):
+    def test_the_migration_adds_the_english_locale_once(self):
+        add_english = import_module("marketplace.migrations.0014_h14_english_locale").add_english
+        Locale.objects.filter(language_code="en").delete()
+        add_english(apps, None)
+        add_english(apps, None)
+        self.assertEqual(Locale.objects.filter(language_code="en").count(), 1)

@@ -188,7 +188,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chợ Phiên <no-rep
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt")]
+# Pages have an English translation (same address): Wagtail serves the one in the person's
+# language, the Vietnamese page when there is none.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # One date format everywhere, 30/11/2026 23:04 (config/formats/<language>/formats.py).

@@ -108,6 +108,140 @@ GUIDE_BODY = [
 ]
 
 
+def _home_body_en(guide):
+    return [
+        {
+            "type": "hero",
+            "value": {
+                "heading": "Mountain produce, from the farmer's door to yours",
+                "text": "Shan Tuyet tea, honey, cinnamon, rice and OCOP products from the "
+                "northern mountain provinces. Scan the label to see where it grew and who "
+                "made it.",
+                "image": None,
+                "link": {"text": "See how to sell", "page": guide.pk, "url": ""},
+            },
+        },
+        {
+            "type": "featured_stories",
+            "value": {
+                "heading": "Stories from the villages",
+                "stories": [
+                    {
+                        "title": "Ancient Shan Tuyet tea of Van Chan",
+                        "text": "A tea cooperative in Van Chan commune, Lao Cai, picks buds "
+                        "from trees hundreds of years old, 1,300 m above the sea.",
+                        "image": None,
+                        "page": None,
+                    },
+                    {
+                        "title": "The post office collects at the door",
+                        "text": "When an order comes in, postal staff come to the farmer's "
+                        "house, collect the parcel and deliver it to the buyer.",
+                        "image": None,
+                        "page": None,
+                    },
+                ],
+            },
+        },
+        {
+            "type": "call_to_action",
+            "value": {
+                "audience": "farmer",
+                "title": "Are you a farmer or a cooperative?",
+                "text": "List a product from your phone in a few minutes. Your commune's "
+                "digital-transformation team will help you.",
+                "link": {"text": "How to list a product", "page": guide.pk, "url": ""},
+            },
+        },
+        {
+            "type": "call_to_action",
+            "value": {
+                "audience": "buyer",
+                "title": "Buy straight from the source",
+                "text": "Pay on delivery, by card or with VietQR.",
+                "link": {"text": "Log in", "page": None, "url": "/tai-khoan/dang-nhap/"},
+            },
+        },
+    ]
+
+
+GUIDE_BODY_EN = [
+    {"type": "heading", "value": "1. Create an account"},
+    {
+        "type": "paragraph",
+        "value": "<p>Use your mobile phone number. If you need to, ask your commune's "
+        "community digital-transformation team for help.</p>",
+    },
+    {"type": "heading", "value": "2. List your product"},
+    {
+        "type": "paragraph",
+        "value": "<p>Take photos of the product and write its name, price, packaging "
+        "and quantity. Choose the growing-area code if it has one.</p>",
+    },
+    {"type": "heading", "value": "3. Wait for approval and sell"},
+    {
+        "type": "paragraph",
+        "value": "<p>A moderator checks and approves the product. When an order comes in, "
+        "the post office collects it at your door.</p>",
+    },
+]
+
+# The English translation of each demo page: its own fields; the slug stays the same, so an
+# address shows the page in the language the person picked (Wagtail routes through
+# ``Site.root_page.localized``). The home page is a sibling of the Vietnamese one under the
+# root, and siblings need different slugs; the home page's slug is in no address.
+HOME_SLUG_EN = "trang-chu-en"
+
+
+def english_locale():
+    return Locale.objects.get_or_create(language_code="en")[0]
+
+
+def translate_page(page, locale, **fields):
+    """The page's published translation in ``locale`` with ``fields``, made once: a page
+    already translated is left as the moderators may have edited it."""
+    translation = page.get_translation_or_none(locale)
+    if translation is not None:
+        return translation.specific
+    translation = page.copy_for_translation(locale)
+    for name, value in fields.items():
+        setattr(translation, name, value)
+    translation.save_revision().publish()
+    translation.refresh_from_db()
+    return translation.specific
+
+
+def seed_english(home, guide, catalog):
+    """English translations of the home, guide and catalogue pages."""
+    english = english_locale()
+    home_en = translate_page(
+        home,
+        english,
+        title="Chợ Phiên",
+        slug=HOME_SLUG_EN,
+        intro="The online market day for mountain farm produce and OCOP products.",
+        body=[],
+    )
+    guide_en = translate_page(
+        guide,
+        english,
+        title="How to sell your products",
+        intro="Three steps to put your produce on Chợ Phiên.",
+        body=GUIDE_BODY_EN,
+    )
+    # Read again: the guide was added under it by another instance (tree fields are stale).
+    home_en = HomePage.objects.get(pk=home_en.pk)
+    if not home_en.body:
+        home_en.body = _home_body_en(guide_en)
+        home_en.save_revision().publish()
+    translate_page(
+        catalog,
+        english,
+        title="Products",
+        intro="Mountain farm produce and OCOP products, bought straight from the farmer.",
+    )
+
+
 def ensure_wagtail_roots():
     """The root page, locale and image collection Wagtail's migrations create; a database
     flushed by transactional tests has none, and the demo must still build."""
@@ -124,7 +258,8 @@ def ensure_wagtail_roots():
 
 def seed(command):
     root = ensure_wagtail_roots()
-    home = HomePage.objects.first()
+    vietnamese = Locale.get_default()
+    home = HomePage.objects.filter(locale=vietnamese).first()
     if home is None:
         # Wagtail's migrations leave a "Welcome" page as the default site's root.
         for page in root.get_children().exact_type(Page):
@@ -136,7 +271,7 @@ def seed(command):
                 intro="Chợ phiên trực tuyến của nông sản và sản phẩm OCOP miền núi.",
             )
         )
-    guide = StandardPage.objects.filter(slug=GUIDE_SLUG).first()
+    guide = StandardPage.objects.filter(slug=GUIDE_SLUG, locale=vietnamese).first()
     if guide is None:
         guide = home.add_child(
             instance=StandardPage(
@@ -164,7 +299,8 @@ def seed(command):
         site.site_name = "Chợ Phiên"
         site.save()
     SiteSettings.for_site(site)  # creates the row with its defaults
-    seed_catalogue(home)
+    catalog = seed_catalogue(home)
+    seed_english(home, guide, catalog)
 
 
 CATALOG_SLUG = "san-pham"
@@ -292,7 +428,8 @@ def demo_photo(title, colours, variant=0):
 
 
 def seed_catalogue(home):
-    catalog = CatalogPage.objects.first()
+    """The catalogue page and the demo producers and listings; returns the page."""
+    catalog = CatalogPage.objects.filter(locale=home.locale).first()
     if catalog is None:
         catalog = home.add_child(
             instance=CatalogPage(
@@ -394,3 +531,4 @@ def seed_catalogue(home):
             services.record(
                 producer, ListingEvent.Action.APPROVED, actor=moderator, product=product
             )
+    return catalog

@@ -8,12 +8,15 @@ from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model_string
 from wagtail.models import Page
@@ -45,6 +48,25 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Wagtail routes through the home page in the person's language; a page nobody has
+        translated yet is found in the Vietnamese tree, so its address works in English too."""
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            default = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+            if get_supported_content_language_variant(get_language()) == default:
+                raise  # already the Vietnamese tree: a 404 costs no further query
+            vietnamese = (
+                HomePage.objects.live()
+                .filter(translation_key=self.translation_key, locale__language_code=default)
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if vietnamese is None:
+                raise
+            return vietnamese.route(request, path_components)
 
 
 class StandardPage(Page):

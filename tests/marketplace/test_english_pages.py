@@ -174,7 +174,7 @@ class ServerErrorPageTests(TestCase):
 
 class EnglishLocaleMigrationTests(TestCase):
     def test_the_migration_adds_the_english_locale_once(self):
-        add_english = import_module("marketplace.migrations.0014_h14_english_locale").add_english
+        add_english = import_module("marketplace.migrations.0014_english_locale").add_english
         Locale.objects.filter(language_code="en").delete()
         add_english(apps, None)
         add_english(apps, None)

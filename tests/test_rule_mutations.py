@@ -150,11 +150,12 @@ def _environment(index):
     env.pop("PYTEST_ADDOPTS", None)
     env.pop("PYTEST_CURRENT_TEST", None)
     if connection.vendor == "postgresql":
-        # A database of its own: the outer run holds its test database open.
+        # A database of its own, named after the outer run's (which that run holds open), so
+        # two suites on one server never share one.
         db = settings.DATABASES["default"]
         env["DATABASE_URL"] = (
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-            f"/chophien_mutation_{index}"
+            f"/{connection.settings_dict['NAME']}_mutation_{index}"
         )
     return env
 

@@ -78,3 +78,40 @@ def make_area(db):
         return GrowingArea.objects.create(**fields)
 
     return make
+
+
+@pytest.fixture
+def admin_form_data():
+    """admin_form_data(**overrides) -> the POST data of the admin's area edit form: a valid
+    active area of Xã Văn Chấn with no certification, ``overrides`` replacing fields."""
+
+    def build(**overrides):
+        data = {
+            "code": "LC-VC-001",
+            "name": "Vùng chè",
+            "crop": "Chè",
+            "variety": "",
+            "area_ha": "3,5",
+            "province_code": "15",
+            "commune_code": "04672",
+            "village": "",
+            "latitude": "",
+            "longitude": "",
+            "boundary": "",
+            "holder_name": "HTX Chè",
+            "holder_type": "cooperative",
+            "holder_phone": "",
+            "households": "",
+            "issued_by": "Chi cục",
+            "issued_on": "2024-07-01",
+            "valid_until": "",
+            "export_markets": "",
+            "certifications-TOTAL_FORMS": "0",
+            "certifications-INITIAL_FORMS": "0",
+            "certifications-MIN_NUM_FORMS": "0",
+            "certifications-MAX_NUM_FORMS": "1000",
+        }
+        data.update(overrides)
+        return data
+
+    return build

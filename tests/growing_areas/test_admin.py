@@ -75,46 +75,31 @@ def test_expiring_soon_filter(client, moderator, make_area):
     assert {a.code for a in past.context["object_list"]} == {"PAST-1"}
 
 
-def test_edit_form_saves_a_normalised_code_and_certifications(client, moderator, make_area):
+def test_edit_form_saves_a_normalised_code_and_certifications(
+    client, moderator, make_area, admin_form_data
+):
     area = make_area(code="LC-VC-001")
     client.force_login(moderator)
     url = reverse(EDIT, args=[area.pk])
     form_page = client.get(url)
     assert form_page.status_code == 200
     assert 'value="10,00"' in form_page.content.decode()  # the area, written the Vietnamese way
-    data = {
-        "code": "lc-vc 002",
-        "name": "Vùng chè mới",
-        "crop": "Chè",
-        "variety": "",
-        "area_ha": "3,5",
-        "province_code": "15",
-        "commune_code": "04672",
-        "village": "",
-        "latitude": "",
-        "longitude": "",
-        "boundary": "",
-        "holder_name": "HTX Chè",
-        "holder_type": "cooperative",
-        "holder_phone": "",
-        "households": "",
-        "issued_by": "Chi cục",
-        "issued_on": "2024-07-01",
-        "valid_until": "",
-        "export_markets": "EU",
-        "certifications-TOTAL_FORMS": "1",
-        "certifications-INITIAL_FORMS": "0",
-        "certifications-MIN_NUM_FORMS": "0",
-        "certifications-MAX_NUM_FORMS": "1000",
-        "certifications-0-scheme": "vietgap",
-        "certifications-0-number": "VG-1",
-        "certifications-0-issuer": "",
-        "certifications-0-issued_on": "",
-        "certifications-0-valid_until": "2027-01-01",
-        "certifications-0-id": "",
-        "certifications-0-ORDER": "1",
-        "certifications-0-DELETE": "",
-    }
+    data = admin_form_data(
+        code="lc-vc 002",
+        name="Vùng chè mới",
+        export_markets="EU",
+        **{
+            "certifications-TOTAL_FORMS": "1",
+            "certifications-0-scheme": "vietgap",
+            "certifications-0-number": "VG-1",
+            "certifications-0-issuer": "",
+            "certifications-0-issued_on": "",
+            "certifications-0-valid_until": "2027-01-01",
+            "certifications-0-id": "",
+            "certifications-0-ORDER": "1",
+            "certifications-0-DELETE": "",
+        },
+    )
     response = client.post(url, data)
     if response.status_code == 200:  # re-rendered with errors: show them
         pytest.fail(str(response.context["form"].errors))

@@ -21,36 +21,6 @@ CROSSING = (
 )
 
 
-def admin_data(**overrides):
-    data = {
-        "code": "LC-VC-001",
-        "name": "Vùng chè",
-        "crop": "Chè",
-        "variety": "",
-        "area_ha": "3,5",
-        "province_code": "15",
-        "commune_code": "04672",
-        "village": "",
-        "latitude": "",
-        "longitude": "",
-        "boundary": "",
-        "holder_name": "HTX Chè",
-        "holder_type": "cooperative",
-        "holder_phone": "",
-        "households": "",
-        "issued_by": "Chi cục",
-        "issued_on": "2024-07-01",
-        "valid_until": "",
-        "export_markets": "",
-        "certifications-TOTAL_FORMS": "0",
-        "certifications-INITIAL_FORMS": "0",
-        "certifications-MIN_NUM_FORMS": "0",
-        "certifications-MAX_NUM_FORMS": "1000",
-    }
-    data.update(overrides)
-    return data
-
-
 @pytest.mark.parametrize(
     ("admin_field", "admin_value", "column", "cell"),
     [
@@ -64,11 +34,13 @@ def admin_data(**overrides):
     ],
 )
 def test_a_value_the_admin_refuses_is_refused_by_the_import_in_the_same_words(
-    client, moderator, make_area, admin_field, admin_value, column, cell
+    client, moderator, make_area, admin_field, admin_value, column, cell, admin_form_data
 ):
     area = make_area(code="LC-VC-001")
     client.force_login(moderator)
-    response = client.post(reverse(EDIT, args=[area.pk]), admin_data(**{admin_field: admin_value}))
+    response = client.post(
+        reverse(EDIT, args=[area.pk]), admin_form_data(**{admin_field: admin_value})
+    )
     assert response.status_code == 200  # the form came back with its errors
     admin_message = response.context["form"].errors[admin_field][0]
 
@@ -77,11 +49,13 @@ def test_a_value_the_admin_refuses_is_refused_by_the_import_in_the_same_words(
 
 
 def test_a_phone_is_stored_the_same_way_from_the_admin_and_from_the_import(
-    client, moderator, make_area
+    client, moderator, make_area, admin_form_data
 ):
     area = make_area(code="LC-VC-001")
     client.force_login(moderator)
-    response = client.post(reverse(EDIT, args=[area.pk]), admin_data(holder_phone="0912.345.678"))
+    response = client.post(
+        reverse(EDIT, args=[area.pk]), admin_form_data(holder_phone="0912.345.678")
+    )
     assert response.status_code == 302
     area.refresh_from_db()
     assert area.holder_phone == "+84912345678"

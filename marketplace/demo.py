@@ -399,6 +399,15 @@ PRODUCTS = [
     ),
 ]
 
+# Packed weight of one unit (g), as a farmer would weigh it for the post office.
+SHIPPING_WEIGHTS = {
+    "che-shan-tuyet-co-thu-suoi-giang": 260,
+    "che-shan-tuyet-bup-vang": 330,
+    "mat-ong-hoa-bac-ha-mu-cang-chai": 800,
+    "que-kho-mau-a": 1_100,
+    "tinh-dau-que-mau-a": 120,
+}
+
 COLOURS = {
     Product.Category.TEA: ((46, 125, 50), (200, 230, 160)),
     Product.Category.HONEY: ((230, 160, 20), (255, 230, 150)),
@@ -508,6 +517,7 @@ def seed_catalogue(home):
             price=price,
             unit=unit,
             quantity_available=stock,
+            shipping_weight_grams=SHIPPING_WEIGHTS[slug],
             description=text,
             growing_area=area,
             review_state=state,

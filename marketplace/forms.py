@@ -312,10 +312,28 @@ class ProductDetailsForm(forms.ModelForm):
         error_messages={"required": _("Write the price in đồng.")},
     )
     quantity_available = QuantityField(label=_("Quantity available"))
+    shipping_weight_grams = forms.IntegerField(
+        label=_("Weight of one unit, packed (grams)"),
+        min_value=1,
+        max_value=30_000,
+        help_text=_(
+            "Weigh one unit ready to send, with its bag, jar or box: a 200 g pack of tea "
+            "weighs about 250 g. The post office fee is counted from it."
+        ),
+        error_messages={
+            "required": _("Write the weight of one unit, packed, in grams."),
+            "invalid": _("Write the weight in grams as a whole number, for example 250."),
+            "min_value": _("The weight must be at least 1 g."),
+            "max_value": _("One unit cannot weigh more than 30 kg by post."),
+        },
+        widget=forms.NumberInput(
+            attrs={"inputmode": "numeric", "step": 1, "min": 1, "placeholder": "250"}
+        ),
+    )
 
     class Meta:
         model = Product
-        fields = ["price", "unit", "quantity_available", "description"]
+        fields = ["price", "unit", "quantity_available", "shipping_weight_grams", "description"]
         error_messages = {"unit": {"required": _("Write the unit, for example gói 200 g.")}}
         widgets = {"description": forms.Textarea(attrs={"rows": 4, "maxlength": 1000})}
 

@@ -152,7 +152,12 @@ MATRIX = {
     ),
     "marketplace:product_step": Entry(
         kwargs=lambda w, t: {"pk": t.draft.pk, "step": "gia"},
-        post=lambda w, t: {"price": "1000", "unit": "kg", "quantity_available": "3"},
+        post=lambda w, t: {
+            "price": "1000",
+            "unit": "kg",
+            "quantity_available": "3",
+            "shipping_weight_grams": "1050",
+        },
     ),
     "marketplace:photo_remove": Entry(
         kwargs=lambda w, t: {"pk": t.draft.pk, "photo_pk": t.photos[0].pk}, post=lambda w, t: {}

@@ -62,6 +62,7 @@ def test_farmer_lists_moderator_approves_buyer_finds(
     page.get_by_label("Giá (₫) cho một đơn vị").fill("450.000")
     page.locator("[name=unit]").fill("gói 200 g")
     page.get_by_label("Số lượng có thể bán").fill("40")
+    page.locator("[name=shipping_weight_grams]").fill("260")
     page.locator("[name=description]").fill("Búp chè hái từ cây cổ thụ trên 300 năm tuổi.")
     shot(page, "04-step-price")
     page.get_by_role("button", name="Lưu và tiếp tục").click()

@@ -78,7 +78,12 @@ def test_helper_lists_a_product_for_a_farmer_and_the_farmer_sees_who(
     product = Product.objects.get()
     client.post(
         f"/ban-hang/san-pham/{product.pk}/gia/",
-        {"price": "300000", "unit": "hũ 500 ml", "quantity_available": "5"},
+        {
+            "price": "300000",
+            "unit": "hũ 500 ml",
+            "quantity_available": "5",
+            "shipping_weight_grams": "700",
+        },
     )
     product.refresh_from_db()
     assert product.price == 300_000

@@ -80,7 +80,12 @@ def test_anything_else_gets_a_vietnamese_message(typed, words):
 def test_a_price_typed_450k_is_saved_and_shown_back(client, producer_user, producer, make_product):
     product = make_product(producer, price=120_000, review_state=Product.Review.DRAFT)
     client.force_login(producer_user)
-    data = {"price": "1,2tr", "unit": "gói 200 g", "quantity_available": "4"}
+    data = {
+        "price": "1,2tr",
+        "unit": "gói 200 g",
+        "quantity_available": "4",
+        "shipping_weight_grams": "250",
+    }
     assert step(client, product, "gia", data).status_code == 302
     product.refresh_from_db()
     assert product.price == 1_200_000

@@ -88,7 +88,13 @@ def test_listing_one_screen_at_a_time_to_review(client, producer_user, producer,
         client,
         product,
         "gia",
-        {"price": "450.000", "unit": "gói 200 g", "quantity_available": "40", "description": ""},
+        {
+            "price": "450.000",
+            "unit": "gói 200 g",
+            "quantity_available": "40",
+            "shipping_weight_grams": "260",
+            "description": "",
+        },
     )
     assert response.status_code == 302
     product.refresh_from_db()
@@ -208,6 +214,7 @@ def test_description_with_html_is_shown_as_text(client, producer_user, producer,
         "price": "450000",
         "unit": "gói",
         "quantity_available": "1",
+        "shipping_weight_grams": "250",
         "description": "<b>ngon</b><script>alert(1)</script>",
     }
     assert step(client, product, "gia", data).status_code == 302

@@ -138,7 +138,12 @@ def test_strangers_cannot_set_the_stock(
 def test_price_and_name_still_need_a_review(client, producer_user, producer, make_product):
     product = make_product(producer, quantity_available=30)
     client.force_login(producer_user)
-    data = {"price": "500000", "unit": "gói 200 g", "quantity_available": "30"}
+    data = {
+        "price": "500000",
+        "unit": "gói 200 g",
+        "quantity_available": "30",
+        "shipping_weight_grams": "250",
+    }
     assert client.post(f"/ban-hang/san-pham/{product.pk}/gia/", data).status_code == 302
     product.refresh_from_db()
     assert product.price == 500_000 and product.review_state == Product.Review.DRAFT

@@ -100,6 +100,7 @@ def make_product(db, tea_producer):
         fields.setdefault("category", Product.Category.TEA)
         fields.setdefault("price", 450_000)
         fields.setdefault("unit", "gói 200 g")
+        fields.setdefault("shipping_weight_grams", 250)  # a listing sent for review has one
         fields.setdefault("review_state", Product.Review.APPROVED)
         return Product.objects.create(**fields)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
 from .models import CartLine, Product
@@ -130,7 +131,7 @@ def merge_session_cart(sender, request, user, **kwargs):
             )
             if not created:
                 CartLine.objects.filter(pk=line.pk).update(
-                    quantity=min(F("quantity") + wanted[product_id], MAX_LINE_QUANTITY)
+                    quantity=Least(F("quantity") + wanted[product_id], MAX_LINE_QUANTITY)
                 )
 
 
@@ -198,6 +199,11 @@ class Summary:
     def lines(self):
         return [line for group in self.groups for line in group.lines]
 
+    @property
+    def orderable(self):
+        """Every line can be ordered as it is: none sold out or short of stock."""
+        return bool(self.groups) and not any(line.problem for line in self.lines)
+
     def __bool__(self):
         return bool(self.groups)
 
@@ -244,5 +250,11 @@ def load_products(product_ids, queryset=None):
 
 
 def cart_summary(request, destination_province=None):
-    quantities = Cart(request).quantities()
-    return summarize(quantities, load_products(quantities), destination_province)
+    """The summary of this request's cart. A product no longer on sale leaves the cart here:
+    the summary says so once, and it no longer blocks the checkout."""
+    cart = Cart(request)
+    quantities = cart.quantities()
+    products = load_products(quantities)
+    for product_id in sorted(set(quantities) - set(products)):
+        cart.remove(product_id)
+    return summarize(quantities, products, destination_province)

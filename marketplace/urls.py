@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cart_views, checkout_views, views
 
 app_name = "marketplace"
 
@@ -29,4 +29,11 @@ urlpatterns = [
         name="photo_first",
     ),
     path("nha-san-xuat/<slug:slug>/", views.producer_page, name="producer"),
+    path("gio-hang/", cart_views.cart_page, name="cart"),
+    path("gio-hang/them/", cart_views.cart_add, name="cart_add"),
+    path("gio-hang/sua/", cart_views.cart_update, name="cart_update"),
+    path("thanh-toan/", checkout_views.contact, name="checkout"),
+    path("thanh-toan/dia-chi/", checkout_views.address, name="checkout_address"),
+    path("thanh-toan/thanh-toan/", checkout_views.payment, name="checkout_payment"),
+    path("thanh-toan/xac-nhan/", checkout_views.review, name="checkout_review"),
 ]

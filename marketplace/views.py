@@ -43,6 +43,7 @@ from .models import (
     ProductPhoto,
     catalog_url,
 )
+from .order_models import MAX_LINE_QUANTITY
 from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
 from .queries import search
 from .signals import desk_sections, product_page_sections
@@ -141,6 +142,7 @@ def product_detail(request, page, slug):
             if product.growing_area
             else "",
             "detail_rendition": DETAIL_RENDITION,
+            "max_quantity": min(product.quantity_available, MAX_LINE_QUANTITY),
             "sections": page_sections(product_page_sections, request, Product, product=product),
         },
     )

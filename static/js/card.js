@@ -10,6 +10,7 @@
   var stripe = window.Stripe(form.getAttribute("data-publishable-key"));
   var error = document.getElementById("card-error");
   var button = form.querySelector("button[type=submit]");
+  document.getElementById("card-needs-js").hidden = true;
 
   function fail(message) {
     error.textContent = message || form.getAttribute("data-failed");
@@ -26,7 +27,6 @@
   var card = stripe.elements().create("card", { hidePostalCode: true });
   card.mount("#card-element");
   form.hidden = false;
-  document.getElementById("card-needs-js").hidden = true;
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

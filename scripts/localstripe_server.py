@@ -17,6 +17,9 @@ import logging
 from aiohttp import web
 from localstripe import resources, server, webhooks
 
+# What the site's endpoint subscribes to, as at Stripe (docs/payments.md).
+EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed"]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -31,7 +34,7 @@ def main() -> None:
         parser.error("--webhook-url and --webhook-secret go together")
     if args.webhook_url:
         # the same as POST /_config/webhooks/chophien once the server runs
-        webhooks.register_webhook("chophien", args.webhook_url, args.webhook_secret, None)
+        webhooks.register_webhook("chophien", args.webhook_url, args.webhook_secret, EVENTS)
     # The state stays in this process: no shared pickle file to load or overwrite.
     resources.Store.dump_to_disk = lambda store: None
     logging.basicConfig(level=logging.INFO, format="localstripe: %(message)s")

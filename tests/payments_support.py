@@ -27,6 +27,8 @@ WEBHOOK_ID = "chophien"
 # Where events go while a test has not pointed the webhook at a live server: a closed port, so
 # an event a test triggered late never lands in the next test's database.
 NOWHERE = "http://127.0.0.1:9/"
+# The events the site's endpoint is subscribed to, as it would be at Stripe (docs/payments.md).
+EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
 
 
 def _free_port() -> int:
@@ -84,11 +86,11 @@ class LocalStripe:
     webhook_secret: str = WEBHOOK_SECRET
 
     def point_webhook_at(self, url: str) -> None:
-        """Events (payment_intent.*) are posted, signed with the webhook secret, to ``url``
-        about a second after they happen."""
+        """EVENTS are posted, signed with the webhook secret, to ``url`` about a second after
+        they happen."""
         requests.post(
             f"{self.base}/_config/webhooks/{WEBHOOK_ID}",
-            data={"url": url, "secret": self.webhook_secret},
+            data={"url": url, "secret": self.webhook_secret, "events[]": list(EVENTS)},
             timeout=5,
         ).raise_for_status()
 

@@ -350,3 +350,21 @@ def test_cancelling_a_paid_card_order_refunds_the_card_once(
     assert refunds[0]["metadata"] == {
         stripe_api.REFUND_KEY_METADATA: stripe_api.refund_idempotency_key(payment.idempotency_key)
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_buyer_who_never_comes_back_is_confirmed_by_localstripes_own_webhook(
+    live_server, localstripe, tracking_page, place, tea, confirmations
+):
+    """The "charged but no order" failure: the card was charged, the browser closed. The
+    event localstripe signs and posts by itself confirms the order, once."""
+    localstripe.point_webhook_at(f"{live_server.url}{WEBHOOK}")
+    order = place([(tea, 2)], method="card")
+    paid_elsewhere(localstripe, order)
+    deadline = time.monotonic() + 10
+    while Order.objects.get(pk=order.pk).status != Order.Status.CONFIRMED:
+        assert time.monotonic() < deadline, "the webhook did not confirm the order"
+        time.sleep(0.2)
+    stored = WebhookEvent.objects.get()
+    assert stored.signature_valid and stored.processed_at and stored.event_id.startswith("evt_")
+    assert confirmations == [order.pk] and confirmed_events(order).count() == 1

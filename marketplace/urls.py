@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import card_views, views
 
 app_name = "marketplace"
 
@@ -29,4 +29,6 @@ urlpatterns = [
         name="photo_first",
     ),
     path("nha-san-xuat/<slug:slug>/", views.producer_page, name="producer"),
+    path("don-hang/<str:token>/the/", card_views.card_payment, name="card_payment"),
+    path("webhooks/stripe/", card_views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -59,6 +59,10 @@ PUBLIC = {
     "growing_areas:detail": "a growing area's public page",
     "marketplace:signup": "farmer sign-up",
     "marketplace:producer": "a verified producer's public page",
+    "marketplace:card_payment": "an order's card page, under its unguessable tracking link (the "
+    "buyer's key, as on the tracking page; tests/marketplace/test_card_payments.py)",
+    "marketplace:stripe_webhook": "Stripe's events: the signature on the raw body is the "
+    "credential, anything else is 400 (tests/marketplace/test_card_payments.py)",
     "traceability:resolve": "the GS1 Digital Link resolver: what a label's QR code opens",
     "traceability:resolver_description": "/.well-known/gs1resolver",
     "traceability:compressed": "a compressed GS1 Digital Link URI, answered like the label's",

@@ -167,12 +167,9 @@ def settle(payment, intent):
 
 def _refund_late(payment):
     """The card was charged after the order closed (expired while the bank answered, or
-    cancelled): the buyer gets the money back at once, and the payment says so."""
-    log.warning("card payment %s arrived after its order closed: refunded", payment.pk)
-    Card().refund(payment)
-    Payment.objects.filter(pk=payment.pk).exclude(status=Payment.Status.REFUNDED).update(
-        status=Payment.Status.REFUNDED, refunded_amount=payment.amount
-    )
+    cancelled): recorded on the order, and the money goes back to the card at once."""
+    log.warning("card payment %s arrived after its order closed: refunding", payment.pk)
+    checkout.record_late_payment(payment)
 
 
 def mark_failed(intent_id):

@@ -15,6 +15,7 @@ class MarketplaceConfig(AppConfig):
 
         from . import access  # noqa: F401  (registers who may use producers and listings)
         from .cart import merge_session_cart
+        from .payments import card  # noqa: F401  (registers the Stripe webhook handler)
         from .receivers import area_products, page_tree_changed, page_tree_saved
 
         area_page_sections.connect(area_products, dispatch_uid="marketplace_area_products")

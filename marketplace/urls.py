@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cart_views, checkout_views, views
+from . import card_views, cart_views, checkout_views, views
 
 app_name = "marketplace"
 
@@ -36,4 +36,6 @@ urlpatterns = [
     path("thanh-toan/dia-chi/", checkout_views.address, name="checkout_address"),
     path("thanh-toan/thanh-toan/", checkout_views.payment, name="checkout_payment"),
     path("thanh-toan/xac-nhan/", checkout_views.review, name="checkout_review"),
+    path("don-hang/<str:token>/the/", card_views.card_payment, name="card_payment"),
+    path("webhooks/stripe/", card_views.stripe_webhook, name="stripe_webhook"),
 ]

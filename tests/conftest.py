@@ -9,6 +9,9 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import grant_role
 
+# localstripe, the Stripe-compatible server the card-payment tests run against
+pytest_plugins = ["tests.payments_support"]
+
 PASSWORD = "mat-khau-thu-nghiem-9"
 _numbers = itertools.count(1)
 
@@ -59,15 +62,3 @@ def home_page(db):
         defaults={"hostname": "localhost", "port": 80, "root_page": home},
     )
     return home
-
-
-@pytest.fixture
-def order_tracking_route(settings):
-    """The tracking page's address, ``/don-hang/<token>/``, for the checkout's redirect:
-    the real page when it exists, else a stand-in (tests/tracking_urls.py)."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse("marketplace:order_tracking", args=["token"])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.tracking_urls"

@@ -59,6 +59,10 @@ PUBLIC = {
     "growing_areas:detail": "a growing area's public page",
     "marketplace:signup": "farmer sign-up",
     "marketplace:producer": "a verified producer's public page",
+    "marketplace:card_payment": "an order's card page, under its unguessable tracking link (the "
+    "buyer's key, as on the tracking page; tests/marketplace/test_card_payments.py)",
+    "marketplace:stripe_webhook": "Stripe's events: the signature on the raw body is the "
+    "credential, anything else is 400 (tests/marketplace/test_card_payments.py)",
     "marketplace:cart": "the visitor's own cart (session or account): no other cart is named",
     "marketplace:cart_add": "adds a product on sale to the visitor's own cart",
     "marketplace:cart_update": "changes a line of the visitor's own cart",

@@ -15,7 +15,7 @@ from tests.e2e.conftest import PHONE, shot
 DEMO_TEA = "che-shan-tuyet-co-thu-suoi-giang"
 TRACKING = re.compile(r"/don-hang/[\w-]+/$")
 
-pytestmark = pytest.mark.usefixtures("order_tracking_route")
+pytestmark = pytest.mark.usefixtures("tracking_page")
 
 
 def fits_the_phone(page):

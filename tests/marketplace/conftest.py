@@ -131,3 +131,36 @@ def place(delivery):
         )
 
     return make
+
+
+@pytest.fixture
+def prepaid_transfer():
+    """A prepaid method under VIETQR for the tests of pages around orders: it opens a pending
+    payment at placing, says the buyer pays on /thanh-toan-thu/<number>/, and refunds by
+    itself. Yields the list of refunded payments."""
+    from marketplace.models import Payment, PaymentMethod
+    from marketplace.payments import registry
+    from marketplace.payments.base import PaymentAdapter
+
+    refunded = []
+
+    class TestTransfer(PaymentAdapter):
+        method = PaymentMethod.VIETQR
+        prepaid = True
+
+        def start(self, order):
+            Payment.objects.create(order=order, method=self.method, amount=order.total)
+
+        def next_url(self, order):
+            return f"/thanh-toan-thu/{order.number}/"
+
+        def refund(self, payment):
+            refunded.append(payment.pk)
+            return True
+
+    saved = dict(registry._adapters)
+    registry._load()
+    registry._adapters[PaymentMethod.VIETQR] = TestTransfer()
+    yield refunded
+    registry._adapters.clear()
+    registry._adapters.update(saved)

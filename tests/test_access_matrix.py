@@ -35,7 +35,15 @@ from django.utils import timezone
 from accounts.phone import display_phone
 from accounts.roles import Role
 from growing_areas.models import GrowingArea
-from marketplace.models import HelperCommune, ListingEvent, Producer, Product, ProductPhoto
+from marketplace.models import (
+    HelperCommune,
+    ListingEvent,
+    Order,
+    Producer,
+    Product,
+    ProductPhoto,
+    SellerOrder,
+)
 from marketplace.photos import prepare_photo
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import jpeg_bytes, upload
@@ -59,6 +67,10 @@ PUBLIC = {
     "growing_areas:detail": "a growing area's public page",
     "marketplace:signup": "farmer sign-up",
     "marketplace:producer": "a verified producer's public page",
+    "marketplace:order_tracking": "an order's tracking page: the unguessable token in its link "
+    "is the key, no account needed (tests/marketplace/test_order_tracking.py)",
+    "marketplace:order_cancel": "the buyer's Huỷ đơn on the tracking page: the token is the key; "
+    "an order placed from an account also needs that account (test_order_tracking.py)",
     "traceability:resolve": "the GS1 Digital Link resolver: what a label's QR code opens",
     "traceability:resolver_description": "/.well-known/gs1resolver",
     "traceability:compressed": "a compressed GS1 Digital Link URI, answered like the label's",
@@ -159,6 +171,10 @@ MATRIX = {
     ),
     "marketplace:photo_first": Entry(
         kwargs=lambda w, t: {"pk": t.draft.pk, "photo_pk": t.photos[1].pk}, post=lambda w, t: {}
+    ),
+    "marketplace:seller_orders": Entry(query=lambda w, t: f"?nong-dan={t.producer.slug}"),
+    "marketplace:seller_order_step": Entry(
+        kwargs=lambda w, t: {"pk": t.parcel.pk}, post=lambda w, t: {"buoc": "packed"}
     ),
     "traceability:batch_list": Entry(query=lambda w, t: f"?producer={t.producer.slug}"),
     "traceability:batch_new": Entry(
@@ -287,6 +303,8 @@ def _target(key, member, province, commune, helper=None, consent=False):
     failed_run = printing.issue_labels(batch, 2, "a4-50x50", by=member, build=False)
     failed_run.status = LabelPrintRun.Status.FAILED
     failed_run.save()
+    street = f"Ngõ riêng {key}-{number}"
+    order = _order(on_sale, street)
     return SimpleNamespace(
         key=key,
         member=member,
@@ -299,8 +317,43 @@ def _target(key, member, province, commune, helper=None, consent=False):
         run=run,
         failed_run=failed_run,
         label=label,
+        order=order,
+        parcel=order.seller_orders.get(),
         # what nobody else may be shown
-        markers=[phone, display_phone(phone), producer.story, draft.name, batch.lot, label.serial],
+        markers=[
+            phone,
+            display_phone(phone),
+            producer.story,
+            draft.name,
+            batch.lot,
+            label.serial,
+            order.number,
+            street,
+        ],
+    )
+
+
+def _order(product, street):
+    """A cash-on-delivery order of ``product`` by a guest buyer, confirmed and to pack."""
+    import uuid
+
+    from marketplace.cart import load_products, summarize
+    from marketplace.checkout import Buyer, place_order
+
+    buyer = Buyer(
+        name="Người mua thử",
+        phone="0987654321",
+        province_code="01",
+        commune_code="00004",
+        street=street,
+    )
+    summary = summarize({product.pk: 1}, load_products([product.pk]), buyer.province_code)
+    return place_order(
+        checkout_token=uuid.uuid4(),
+        items=[(product.pk, 1)],
+        buyer=buyer,
+        method="cod",
+        expected_total=summary.total,
     )
 
 
@@ -343,7 +396,17 @@ NOT_COMPARED = {
     "axes.accessfailurelog",
     "marketplace.sitesettings",
 }
-COMPARED_ROWS = [Producer, Product, ProductPhoto, Batch, TraceEvent, LabelPrintRun, Label]
+COMPARED_ROWS = [
+    Producer,
+    Product,
+    ProductPhoto,
+    Batch,
+    TraceEvent,
+    LabelPrintRun,
+    Label,
+    Order,
+    SellerOrder,
+]
 
 
 def snapshot():
@@ -504,6 +567,10 @@ ADMIN_PAGES = [
     "/admin/marketplace/progress/",
     "/admin/snippets/marketplace/producer/",
     "/admin/snippets/traceability/label/",
+    "/admin/snippets/marketplace/order/",
+    "/admin/snippets/marketplace/payment/",
+    "/admin/snippets/marketplace/webhookevent/",
+    "/admin/snippets/marketplace/transferissue/",
     "/django-admin/",
 ]
 

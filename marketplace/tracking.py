@@ -114,7 +114,7 @@ class Step:
 
 def _order_step(event):
     if not event.from_status:
-        return _("Order placed")
+        return _("Order received")
     if event.from_status == event.to_status:  # a note on the order, e.g. a refund
         return _("Payment")
     return {

@@ -50,7 +50,7 @@ def test_the_link_shows_the_order_its_lines_totals_and_timeline(english, place, 
         assert format_vnd(amount) in page
     assert "Cash on delivery" in page
     assert steps(response) == [
-        "Order placed",
+        "Order received",
         "Order confirmed",
         f"{tea.producer.name} is preparing your parcel",
         f"{honey.producer.name} is preparing your parcel",
@@ -110,7 +110,7 @@ def test_a_prepaid_order_waiting_links_to_its_payment_page(english, place, tea, 
     order = place([(tea, 1)], method="vietqr")
     response = english.get(order.get_absolute_url())
     assert f'href="/thanh-toan-thu/{order.number}/"' in response.content.decode()
-    assert steps(response) == ["Order placed"]
+    assert steps(response) == ["Order received"]
     confirm_payment(order.payments.get())
     response = english.get(order.get_absolute_url())
     assert "/thanh-toan-thu/" not in response.content.decode()

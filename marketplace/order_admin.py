@@ -3,6 +3,8 @@ lines, events and payments, and a "Huỷ đơn" action asking for a reason), pay
 inbox and the unmatched bank transfers. Every row here is written by the services, so each
 list is view-only; the one action goes through ``checkout.cancel_order``."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.contrib import messages
@@ -10,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
@@ -101,6 +105,13 @@ def order_details(order):
 
 class OrderInspectView(InspectView):
     template_name = "marketplace/admin/order_inspect.html"
+
+    def get_field_display_value(self, field_name, field):
+        """Times in Vietnam's time (the generic view would print UTC), a dash for none."""
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, datetime.datetime):
+            return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return "—" if value in (None, "") else value
 
     def get_buyer_phone_display_value(self):
         return display_phone(self.object.buyer_phone)
@@ -196,7 +207,7 @@ class OrderViewSet(ReadOnlyViewSet):
     list_display = [
         "number",
         "buyer_name",
-        vnd_column("total", _("total")),
+        vnd_column("total", _("Total")),
         "payment_method",
         "status",
         "created_at",
@@ -243,7 +254,7 @@ class PaymentViewSet(ReadOnlyViewSet):
     list_display = [
         "order",
         "method",
-        vnd_column("amount", _("amount")),
+        vnd_column("amount", _("Amount")),
         "status",
         "reference",
         "created_at",
@@ -280,7 +291,7 @@ class WebhookEventViewSet(ReadOnlyViewSet):
         "received_at",
         "processed_at",
         "attempts",
-        Column("error", label=_("error"), accessor=lambda row: row.error[:80]),
+        Column("error", label=_("Error"), accessor=lambda row: row.error[:80]),
     ]
     filterset_class = WebhookFilterSet
     search_fields = ["event_id"]
@@ -303,7 +314,7 @@ class TransferIssueViewSet(ReadOnlyViewSet):
     menu_label = _("Unmatched transfers")
     list_display = [
         "reason",
-        vnd_column("amount", _("amount received")),
+        vnd_column("amount", _("Amount received")),
         "content",
         "transaction_id",
         "created_at",

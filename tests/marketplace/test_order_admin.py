@@ -1,6 +1,8 @@
 """The moderators' orders in the Wagtail admin: orders with their parcels, events and payments,
 the "Huỷ đơn" action, payments, the webhook inbox and unmatched transfers; nobody else."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
@@ -202,3 +204,15 @@ def test_unmatched_transfers_list_the_open_ones_first(admin, moderator):
     assert listed(response) == [new_open, old_open, resolved]
     assert listed(admin.get(TRANSFERS, {"open": "true"})) == [new_open, old_open]
     assert admin.get(f"{TRANSFERS}inspect/{old_open.pk}/").status_code == 200
+
+
+def test_the_order_page_gives_times_in_vietnam_time(admin, place, tea):
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    order = place([(tea, 1)])
+    page = admin.get(f"{ORDERS}inspect/{order.pk}/").content.decode()
+    with translation.override("vi"):
+        local = date_format(timezone.localtime(order.created_at), "SHORT_DATETIME_FORMAT")
+        utc = date_format(order.created_at.astimezone(datetime.UTC), "SHORT_DATETIME_FORMAT")
+    assert local in page and local != utc and utc not in page

@@ -16,6 +16,7 @@ class MarketplaceConfig(AppConfig):
 
         from . import access  # noqa: F401  (registers who may use producers and listings)
         from .cart import merge_session_cart
+        from .payments import card  # noqa: F401  (registers the Stripe webhook handler)
         from .receivers import (
             account_orders,
             area_products,

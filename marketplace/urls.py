@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, views
+from . import card_views, order_views, views
 
 app_name = "marketplace"
 
@@ -35,4 +35,6 @@ urlpatterns = [
     path("don-hang/<str:token>/huy/", order_views.order_cancel, name="order_cancel"),
     # under /tai-khoan/ with the account pages; accounts sits above marketplace, so served here
     path("tai-khoan/don-hang/", order_views.my_orders, name="my_orders"),
+    path("don-hang/<str:token>/the/", card_views.card_payment, name="card_payment"),
+    path("webhooks/stripe/", card_views.stripe_webhook, name="stripe_webhook"),
 ]

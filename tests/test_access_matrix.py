@@ -71,6 +71,10 @@ PUBLIC = {
     "is the key, no account needed (tests/marketplace/test_order_tracking.py)",
     "marketplace:order_cancel": "the buyer's Huỷ đơn on the tracking page: the token is the key; "
     "an order placed from an account also needs that account (test_order_tracking.py)",
+    "marketplace:card_payment": "an order's card page, under its unguessable tracking link (the "
+    "buyer's key, as on the tracking page; tests/marketplace/test_card_payments.py)",
+    "marketplace:stripe_webhook": "Stripe's events: the signature on the raw body is the "
+    "credential, anything else is 400 (tests/marketplace/test_card_payments.py)",
     "traceability:resolve": "the GS1 Digital Link resolver: what a label's QR code opens",
     "traceability:resolver_description": "/.well-known/gs1resolver",
     "traceability:compressed": "a compressed GS1 Digital Link URI, answered like the label's",

@@ -28,6 +28,7 @@ COPIED = (
     "places",
     "traceability",
     "postal_pickup",
+    "scripts",  # scripts/localstripe_server.py, which the card-payment tests start
     "templates",
     "static",
     "locale",
@@ -127,6 +128,57 @@ MUTATIONS = (
         find="return str((10 - total % 10) % 10)",
         replace="return str((10 - total % 10) % 10 or 1)",
         tests=("tests/marketplace/test_gtin.py", "tests/traceability/test_gs1.py"),
+    ),
+    # Money and stock: placing locks the products it sells, cancelling puts stock back, and a
+    # payment confirmed twice confirms once.
+    Mutation(
+        name="place_order without its product row locks",
+        path="marketplace/checkout.py",
+        find='locked = Product.objects.select_for_update(of=("self",)).order_by("pk")\n'
+        "            products =",
+        replace='locked = Product.objects.order_by("pk")\n            products =',
+        tests=("tests/marketplace/test_checkout_concurrency.py",),
+        postgresql_only=True,
+    ),
+    Mutation(
+        name="a cancelled order keeping its stock",
+        path="marketplace/checkout.py",
+        find='quantity_available=F("quantity_available") + returned[product.pk]',
+        replace='quantity_available=F("quantity_available")',
+        tests=("tests/marketplace/test_checkout.py",),
+    ),
+    Mutation(
+        name="a stored webhook processed again, or processed unverified",
+        path="marketplace/webhooks.py",
+        find="if event is None or event.processed_at or not event.signature_valid:",
+        replace="if event is None:",
+        tests=("tests/marketplace/test_webhook_inbox.py",),
+    ),
+    Mutation(
+        name="a payment confirmed twice",
+        path="marketplace/checkout.py",
+        find="        if payment.status == Payment.Status.SUCCEEDED:\n            return False\n",
+        replace="",
+        tests=("tests/marketplace/test_checkout.py",),
+    ),
+    # Card payments: a Stripe webhook signed long ago is a replay; a refund task run twice
+    # must not refund twice (localstripe, like a lost answer, gives no idempotency to lean on).
+    Mutation(
+        name="a stale Stripe signature accepted",
+        path="marketplace/payments/stripe_api.py",
+        find="    if abs(now - timestamp) > tolerance:\n",
+        replace="    if False:\n",
+        tests=("tests/marketplace/test_stripe_api.py::TestSignature",),
+    ),
+    Mutation(
+        name="a card refunded again by a retried task",
+        path="marketplace/payments/stripe_api.py",
+        find="            return made\n",
+        replace="            pass\n",
+        tests=(
+            "tests/marketplace/test_stripe_api.py::TestAgainstLocalstripe::"
+            "test_a_refund_retried_refunds_once",
+        ),
     ),
 )
 

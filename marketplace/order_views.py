@@ -168,7 +168,7 @@ def order_cancel(request, token):
     if form.is_valid():
         try:
             tracking.cancel_by_buyer(order, request.user, form.cleaned_data["reason"])
-        except (ValidationError, InvalidTransition) as error:
+        except ValidationError as error:  # the rule refused it, or the order moved meanwhile
             form.add_error(None, error)
         else:
             messages.success(request, _("Your order is cancelled."))

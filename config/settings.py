@@ -287,6 +287,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "growing_areas.tasks.requeue_stale_imports",
         "schedule": timedelta(minutes=2),
     },
+    "marketplace-expire-unpaid-orders": {
+        "task": "marketplace.tasks.expire_unpaid_orders",
+        "schedule": timedelta(minutes=1),
+    },
+    "marketplace-retry-webhooks": {
+        "task": "marketplace.tasks.retry_webhooks",
+        "schedule": timedelta(minutes=2),
+    },
     "traceability-requeue-stale-print-runs": {
         "task": "traceability.tasks.requeue_stale_print_runs",
         "schedule": timedelta(minutes=1),
@@ -360,6 +368,10 @@ LOGGING = {
 # --- Domain settings (see DESIGN.md) --------------------------------------------------------
 # The province the platform serves first: used for defaults in forms and demo data.
 DEFAULT_PROVINCE_CODE = env.str("DEFAULT_PROVINCE_CODE", default="15")  # Lào Cai
+
+# Buying (docs/payments.md). A prepaid order (bank transfer, card) holds its stock this long
+# while it waits for the money, then expires by itself.
+ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=60)
 
 # Traceability (docs/traceability.md). GTINs the platform allocates are numbered under this GS1
 # company prefix. The default, in Vietnam's 893 range, is a placeholder for development only:

@@ -11,7 +11,7 @@ from django.db.models import Q
 from accounts.access import scope
 from accounts.roles import Role
 
-from .models import HelperCommune, Producer, Product, ProductPhoto
+from .models import HelperCommune, Order, Producer, Product, ProductPhoto, SellerOrder
 
 # Actions on a producer besides acting for it: a helper asks a farmer of their commune for
 # consent; the farmer (a member) answers.
@@ -78,3 +78,22 @@ def consent_askable(user):
 def consent_answerable(user):
     """Only the farmer's own accounts answer for them: not a helper, not a moderator."""
     return Producer.objects.filter(members=user)
+
+
+# --- Orders -----------------------------------------------------------------------------------
+
+
+@scope(SellerOrder)
+def seller_orders_for(user):
+    """The parcels of the producers ``user`` acts for: the farmer's own, a consenting
+    helper's farmers', every one for moderators."""
+    return SellerOrder.objects.filter(producer__in=producers_for(user))
+
+
+@scope(Order)
+def orders_for(user):
+    """A logged-in buyer's own orders; moderators see every order (in the admin). Anyone
+    holding an order's tracking link sees that order without an account."""
+    if is_moderator(user):
+        return Order.objects.all()
+    return Order.objects.filter(buyer=user)

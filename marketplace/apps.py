@@ -7,12 +7,14 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_save
         from wagtail.signals import page_unpublished, post_page_move
 
         from growing_areas.signals import area_page_sections
 
         from . import access  # noqa: F401  (registers who may use producers and listings)
+        from .cart import merge_session_cart
         from .receivers import area_products, page_tree_changed, page_tree_saved
 
         area_page_sections.connect(area_products, dispatch_uid="marketplace_area_products")
@@ -21,3 +23,5 @@ class MarketplaceConfig(AppConfig):
         post_delete.connect(page_tree_saved, dispatch_uid="marketplace_catalog_url_deleted")
         page_unpublished.connect(page_tree_changed, dispatch_uid="marketplace_catalog_url_off")
         post_page_move.connect(page_tree_changed, dispatch_uid="marketplace_catalog_url_moved")
+        # the anonymous cart joins the account's at login
+        user_logged_in.connect(merge_session_cart, dispatch_uid="marketplace_merge_cart")

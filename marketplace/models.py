@@ -429,6 +429,17 @@ class Product(models.Model):
         _("unit or pack size"), max_length=60, help_text=_("For example: gói 200 g, hũ 500 ml.")
     )
     quantity_available = models.PositiveIntegerField(_("quantity available"), default=0)
+    # Empty only on drafts: a listing is sent for review with the parcel weight of one unit.
+    shipping_weight_grams = models.PositiveIntegerField(
+        _("shipping weight per unit (g)"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, _("The weight must be at least 1 g.")),
+            MaxValueValidator(30_000, _("One unit cannot weigh more than 30 kg by post.")),
+        ],
+        help_text=_("Packed weight of one unit, in grams: for example 250 for a 200 g pack."),
+    )
     description = models.TextField(_("short description"), max_length=1000, blank=True)
     growing_area = models.ForeignKey(
         "growing_areas.GrowingArea",
@@ -706,3 +717,18 @@ class CatalogPage(RoutablePageMixin, Page):
         from .views import product_detail
 
         return product_detail(request, self, slug)
+
+
+# Carts, orders and payments live in their own module; re-exported so Django finds them here.
+from .order_models import (  # noqa: E402, F401
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PaymentMethod,
+    SellerOrder,
+    ShippingSettings,
+    TransferIssue,
+    WebhookEvent,
+)

@@ -438,7 +438,8 @@ def remove_photo(photo, actor):
 
 @transaction.atomic
 def submit_for_review(product, actor):
-    """Send a draft to the moderators. It needs at least one photo."""
+    """Send a draft to the moderators. It needs a price, a unit, a shipping weight and at
+    least one photo."""
     product = (
         Product.objects.select_for_update(of=LISTING_ROW)
         .select_related("producer")
@@ -446,6 +447,11 @@ def submit_for_review(product, actor):
     )
     if not product.price or not product.unit:
         raise ValidationError(_("Write the price and the unit before sending for review."))
+    if not product.shipping_weight_grams:
+        raise ValidationError(
+            _("Write the shipping weight of one unit before sending for review."),
+            code="weight",
+        )
     if not product.photos.exists():
         raise ValidationError(_("Add at least one photo before sending the product for review."))
     product.transition(Product.Review.PENDING)

@@ -13,3 +13,8 @@ product_page_sections = Signal()
 # one the desk acts for (the farmer's own, or the one a helper acts for), or None on the
 # overview of several producers. The template also gets ``producer``.
 desk_sections = Signal()
+
+# Sent with ``order`` and ``seller_orders`` (each with its ``producer``) once the transaction
+# that confirmed the order has committed: at placing for cash on delivery, when the money
+# arrives for prepaid methods. ``postal_pickup`` listens; marketplace never imports it.
+order_confirmed = Signal()

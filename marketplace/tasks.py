@@ -1,8 +1,11 @@
-"""Thin Celery tasks over marketplace.services."""
+"""Thin Celery tasks over marketplace's services, checkout and webhook inbox."""
+
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import photos, services
+from . import checkout, photos, services, webhooks
 
 
 @shared_task(acks_late=True)
@@ -15,3 +18,34 @@ def warn_expiring_ocop_certificates():
 def make_renditions(image_ids):
     """Resize new product photos in the background, so the first page view stays fast."""
     photos.make_renditions(image_ids)
+
+
+@shared_task(acks_late=True)
+def expire_unpaid_orders():
+    """Every few minutes: unpaid orders past their deadline expire and give their stock back."""
+    return checkout.expire_unpaid_orders()
+
+
+@shared_task(acks_late=True)
+def refund_payment(payment_id):
+    """After a cancellation commits: send the money back through its payment method."""
+    return checkout.refund(payment_id)
+
+
+@shared_task(acks_late=True)
+def process_webhook(event_id):
+    """Act on one stored webhook (exactly once, whichever worker and however often)."""
+    return webhooks.process(event_id)
+
+
+@shared_task(acks_late=True)
+def retry_webhooks(older_than_seconds=60):
+    """Every few minutes: re-queue verified webhooks not yet processed (a lost task, a
+    handler that failed), leaving the newest to their first attempt."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        webhooks.unprocessed().filter(received_at__lt=cutoff).values_list("pk", flat=True)[:500]
+    )
+    for event_id in ids:
+        process_webhook.delay(event_id)
+    return len(ids)

@@ -63,6 +63,7 @@ def make_product(db):
         fields.setdefault("price", 450_000)
         fields.setdefault("unit", "gói 200 g")
         fields.setdefault("quantity_available", 30)
+        fields.setdefault("shipping_weight_grams", 250)
         fields.setdefault("review_state", Product.Review.APPROVED)
         product = Product.objects.create(producer=producer, **fields)
         for position in range(photos):
@@ -90,3 +91,43 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def delivery():
+    """A buyer with an address in Hà Nội (another province than the demo farms)."""
+    from marketplace.checkout import Buyer
+
+    def make(**fields):
+        fields.setdefault("name", "Nguyễn Thu Hà")
+        fields.setdefault("phone", "0912345678")
+        fields.setdefault("province_code", "01")
+        fields.setdefault("commune_code", "00004")
+        fields.setdefault("street", "12 Hàng Bông")
+        return Buyer(**fields)
+
+    return make
+
+
+@pytest.fixture
+def place(delivery):
+    """place(products_and_quantities, method="cod", **buyer_fields) -> Order, with the total
+    the buyer would have reviewed."""
+    import uuid
+
+    from marketplace.cart import load_products, summarize
+    from marketplace.checkout import place_order
+
+    def make(items, method="cod", token=None, **fields):
+        buyer = delivery(**fields)
+        quantities = {product.pk: quantity for product, quantity in items}
+        summary = summarize(quantities, load_products(quantities), buyer.province_code)
+        return place_order(
+            checkout_token=token or uuid.uuid4(),
+            items=[(product.pk, quantity) for product, quantity in items],
+            buyer=buyer,
+            method=method,
+            expected_total=summary.total,
+        )
+
+    return make

@@ -434,8 +434,9 @@ SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=10)
 VIETQR_BANK_BIN = env.str("VIETQR_BANK_BIN", default="" if PRODUCTION else "970422")
 VIETQR_ACCOUNT_NUMBER = env.str("VIETQR_ACCOUNT_NUMBER", default="" if PRODUCTION else "0000000000")
 VIETQR_ACCOUNT_NAME = env.str("VIETQR_ACCOUNT_NAME", default="" if PRODUCTION else "CHO PHIEN DEMO")
-# Minutes a buyer has to transfer before the unpaid order expires (stock goes back).
-VIETQR_PAYMENT_MINUTES = env.int("VIETQR_PAYMENT_MINUTES", default=60)
+# Minutes a buyer has to transfer before the unpaid order expires (stock goes back): opening
+# a banking app takes longer than typing a card, so it may differ from ORDER_PAYMENT_MINUTES.
+VIETQR_PAYMENT_MINUTES = env.int("VIETQR_PAYMENT_MINUTES", default=ORDER_PAYMENT_MINUTES)
 if VIETQR_BANK_BIN and not (
     VIETQR_BANK_BIN.isascii() and VIETQR_BANK_BIN.isdigit() and len(VIETQR_BANK_BIN) == 6
 ):

@@ -13,7 +13,10 @@ class MarketplaceConfig(AppConfig):
 
         from growing_areas.signals import area_page_sections
 
-        from . import access  # noqa: F401  (registers who may use producers and listings)
+        from . import (
+            access,  # noqa: F401  (registers who may use producers and listings)
+            transfers,  # noqa: F401  (registers the bank notifications' handler)
+        )
         from .cart import merge_session_cart
         from .receivers import area_products, page_tree_changed, page_tree_saved
 

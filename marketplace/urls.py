@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transfer_views, views
 
 app_name = "marketplace"
 
@@ -29,4 +29,6 @@ urlpatterns = [
         name="photo_first",
     ),
     path("nha-san-xuat/<slug:slug>/", views.producer_page, name="producer"),
+    path("don-hang/<str:token>/chuyen-khoan/", transfer_views.bank_transfer, name="bank_transfer"),
+    path("webhooks/ngan-hang/", transfer_views.bank_webhook, name="bank_webhook"),
 ]

@@ -10,13 +10,24 @@ CRC-16/CCITT-FALSE checksum.
 """
 
 import re
+from datetime import timedelta
 from functools import cache
 
 import qrcode
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from qrcode.constants import ERROR_CORRECT_M
 from vietnam_qr_pay import BanksObject, QRPay
+
+from accounts.notifications import notify_role
+from accounts.roles import Role
+
+from ..order_models import Payment, PaymentMethod
+from ..prices import format_vnd
+from .base import PaymentAdapter
+from .registry import register
 
 # EMVCo: the amount field holds at most 13 characters, a sub-field of tag 62 at most 25.
 MAX_AMOUNT = 10**13 - 1
@@ -32,8 +43,61 @@ def transfer_reference(order_number: str) -> str:
 
 
 def is_configured() -> bool:
-    """Whether the platform's receiving account is set (settings VIETQR_*)."""
-    return bool(settings.VIETQR_BANK_BIN and settings.VIETQR_ACCOUNT_NUMBER)
+    """Whether the platform's receiving account is set (settings VIETQR_*) and a bank
+    notification can be authenticated (BANK_WEBHOOK_*): without the webhook nobody would learn
+    that the money came, and every order would expire paid."""
+    account = settings.VIETQR_BANK_BIN and settings.VIETQR_ACCOUNT_NUMBER
+    webhook = settings.BANK_WEBHOOK_SECRET or settings.BANK_WEBHOOK_API_KEY
+    return bool(account and webhook)
+
+
+@register
+class VietQRTransfer(PaymentAdapter):
+    method = PaymentMethod.VIETQR
+    prepaid = True
+
+    def is_available(self):
+        return is_configured()
+
+    def payment_window(self):
+        return timedelta(minutes=settings.VIETQR_PAYMENT_MINUTES)
+
+    def start(self, order):
+        """A pending payment of the order's total, carrying the transfer reference the
+        bank notification is matched on."""
+        Payment.objects.create(
+            order=order,
+            method=self.method,
+            amount=order.total,
+            reference=transfer_reference(order.number),
+        )
+
+    def next_url(self, order):
+        """The page with the QR code, the account and the reference."""
+        return reverse("marketplace:bank_transfer", args=[order.tracking_token])
+
+    def refund(self, payment):
+        """A bank transfer cannot be pulled back by an API: a moderator sends the money to
+        the buyer by hand, so tell them what and to whom."""
+        order = payment.order
+        notify_role(
+            Role.MODERATOR,
+            _("Send back %(amount)s for order %(number)s")
+            % {"amount": format_vnd(payment.amount), "number": order.number},
+            _(
+                "Order %(number)s was cancelled after its bank transfer of %(amount)s "
+                "(reference %(reference)s) arrived. Ask %(name)s (%(phone)s) for an account "
+                "and send the money back."
+            )
+            % {
+                "number": order.number,
+                "amount": format_vnd(payment.amount),
+                "reference": payment.reference,
+                "name": order.buyer_name,
+                "phone": order.buyer_phone_display,
+            },
+        )
+        return False
 
 
 def build_payload(amount: int, reference: str) -> str:

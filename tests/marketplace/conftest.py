@@ -149,7 +149,9 @@ def bank_keys(settings):
 @pytest.fixture
 def vietqr_tea(producer, make_product):
     """Ten packets of tea at 450.000 ₫, for the bank-transfer tests."""
-    return make_product(producer, name="Chè Shan Tuyết", price=450_000, quantity_available=10)
+    return make_product(
+        producer, photos=0, name="Chè Shan Tuyết", price=450_000, quantity_available=10
+    )
 
 
 @pytest.fixture

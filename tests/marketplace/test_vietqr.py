@@ -1,8 +1,12 @@
 """The VietQR payment method: the EMVCo payload a banking app reads, the QR code drawn from it,
 and the adapter that starts a transfer payment (marketplace/payments/vietqr.py)."""
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -201,3 +205,52 @@ def test_a_cancelled_paid_transfer_asks_a_moderator_to_send_it_back(
     notice = Notification.objects.get(recipient=moderator)
     assert vietqr_order.number in notice.subject
     assert payment.reference in notice.body and "0912 345 678" in notice.body
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(**env):
+    """Import the settings in a fresh interpreter with ``env``; (exit code, output)."""
+    code = (
+        "import config.settings as s; "
+        "print(repr((s.VIETQR_BANK_BIN, s.VIETQR_ACCOUNT_NUMBER, s.BANK_WEBHOOK_SECRET)))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("VIETQR_", "BANK_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_ENV": "development", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("VIETQR_BANK_BIN", "97042"),
+        ("VIETQR_BANK_BIN", "97042A"),
+        ("VIETQR_ACCOUNT_NUMBER", "0011-004-321"),
+        ("VIETQR_ACCOUNT_NUMBER", "1" * 20),
+        ("VIETQR_PAYMENT_MINUTES", "2"),
+    ],
+)
+def test_a_malformed_vietqr_setting_stops_the_site(name, value):
+    status, output = load_settings(**{name: value})
+    assert status != 0 and f"{name} must" in output
+
+
+def test_production_offers_no_demo_account_and_no_demo_key():
+    status, output = load_settings(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        SCAN_HASH_KEY="y" * 40,
+        ALLOWED_HOSTS="chophien.vn",
+    )
+    assert status == 0, output
+    assert "('', '', '')" in output

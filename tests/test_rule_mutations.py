@@ -128,6 +128,31 @@ MUTATIONS = (
         replace="return str((10 - total % 10) % 10 or 1)",
         tests=("tests/marketplace/test_gtin.py", "tests/traceability/test_gs1.py"),
     ),
+    # Money and stock: placing locks the products it sells, cancelling puts stock back, and a
+    # payment confirmed twice confirms once.
+    Mutation(
+        name="place_order without its product row locks",
+        path="marketplace/checkout.py",
+        find='locked = Product.objects.select_for_update(of=("self",)).order_by("pk")\n'
+        "            products =",
+        replace='locked = Product.objects.order_by("pk")\n            products =',
+        tests=("tests/marketplace/test_checkout_concurrency.py",),
+        postgresql_only=True,
+    ),
+    Mutation(
+        name="a cancelled order keeping its stock",
+        path="marketplace/checkout.py",
+        find='quantity_available=F("quantity_available") + returned[product.pk]',
+        replace='quantity_available=F("quantity_available")',
+        tests=("tests/marketplace/test_checkout.py",),
+    ),
+    Mutation(
+        name="a payment confirmed twice",
+        path="marketplace/checkout.py",
+        find="        if payment.status == Payment.Status.SUCCEEDED:\n            return False\n",
+        replace="",
+        tests=("tests/marketplace/test_checkout.py",),
+    ),
 )
 
 

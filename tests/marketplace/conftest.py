@@ -134,6 +134,34 @@ def place(delivery):
 
 
 @pytest.fixture
+def prepaid_method():
+    """A prepaid method as the real ones leave an order (a pending Payment for the total,
+    stock held, waiting for the money), with no provider behind it: returns its method code."""
+    from marketplace.models import Payment, PaymentMethod
+    from marketplace.payments import registry
+    from marketplace.payments.base import PaymentAdapter
+
+    class TestPrepaid(PaymentAdapter):
+        method = PaymentMethod.CARD
+        prepaid = True
+
+        def start(self, order):
+            Payment.objects.create(
+                order=order, method=self.method, amount=order.total, provider_id=order.number
+            )
+
+        def refund(self, payment):
+            return True
+
+    registry._load()
+    saved = dict(registry._adapters)
+    registry._adapters[PaymentMethod.CARD] = TestPrepaid()
+    yield PaymentMethod.CARD
+    registry._adapters.clear()
+    registry._adapters.update(saved)
+
+
+@pytest.fixture
 def bank_keys(settings):
     """The platform's VietQR account and both bank-webhook keys, as a test sets them."""
     from tests.marketplace.bank_support import API_KEY, SECRET

@@ -21,7 +21,6 @@ from marketplace.models import (
     OrderEvent,
     OrderLine,
     Payment,
-    PaymentMethod,
     Product,
     SellerOrder,
 )
@@ -256,38 +255,9 @@ def test_order_completes_when_every_parcel_is_delivered(place, tea):
 
 
 @pytest.fixture
-def waiting_order(tea, delivery, django_capture_on_commit_callbacks):
-    """An order placed with a prepaid method, waiting for its money (as VietQR/card leave
-    it): built through the same service with a test adapter."""
-    from marketplace.payments import registry
-    from marketplace.payments.base import PaymentAdapter
-
-    class TestTransfer(PaymentAdapter):
-        method = PaymentMethod.VIETQR
-        prepaid = True
-
-        def start(self, order):
-            Payment.objects.create(order=order, method=self.method, amount=order.total)
-
-        def refund(self, payment):
-            return True
-
-    saved = dict(registry._adapters)
-    registry._load()
-    registry._adapters[PaymentMethod.VIETQR] = TestTransfer()
-    from marketplace.cart import load_products, summarize
-
-    summary = summarize({tea.pk: 3}, load_products([tea.pk]), "01")
-    order = place_order(
-        checkout_token=uuid.uuid4(),
-        items=[(tea.pk, 3)],
-        buyer=delivery(),
-        method="vietqr",
-        expected_total=summary.total,
-    )
-    yield order
-    registry._adapters.clear()
-    registry._adapters.update(saved)
+def waiting_order(place, tea, prepaid_method):
+    """An order paid by a prepaid method, waiting for its money."""
+    return place([(tea, 3)], method=prepaid_method)
 
 
 def test_a_prepaid_order_waits_and_holds_its_stock(waiting_order, tea, confirmations):

@@ -3,8 +3,10 @@ SePay-style service would post for a transfer, signed or not."""
 
 import itertools
 import json
+import re
 
 from django.urls import reverse
+from PIL import Image, ImageDraw
 
 from marketplace import transfers
 from marketplace.order_models import Payment, PaymentMethod
@@ -48,3 +50,14 @@ def post(client, body, *, headers=None, sign=True, timestamp=None):
         content_type="application/json",
         headers=headers,
     )
+
+
+def rasterize(svg: str, scale: int = 8) -> Image.Image:
+    """Draw the SVG's runs the way a browser would, to read the code back."""
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    picture = Image.new("L", (side * scale, side * scale), 255)
+    draw = ImageDraw.Draw(picture)
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", svg):
+        x, y, width = int(x), int(y), int(width)
+        draw.rectangle([x * scale, y * scale, (x + width) * scale - 1, (y + 1) * scale - 1], fill=0)
+    return picture

@@ -12,7 +12,6 @@ import pytest
 import zxingcpp
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from PIL import Image, ImageDraw
 from vietnam_qr_pay import QRPay
 
 from accounts.models import Notification
@@ -20,7 +19,7 @@ from marketplace.checkout import cancel_order, confirm_payment
 from marketplace.order_models import Order, Payment, PaymentMethod
 from marketplace.payments import vietqr
 from marketplace.payments.registry import adapter_for, available_adapters
-from tests.marketplace.bank_support import payment_of
+from tests.marketplace.bank_support import payment_of, rasterize
 
 pytestmark = pytest.mark.django_db
 
@@ -108,17 +107,6 @@ def test_a_reference_banks_would_mangle_is_refused(bank_keys, reference):
 
 def test_the_reference_is_the_order_number_without_punctuation():
     assert vietqr.transfer_reference("CP-24Q7-K3M9") == "CP24Q7K3M9"
-
-
-def rasterize(svg: str, scale: int = 8) -> Image.Image:
-    """Draw the SVG's runs the way a browser would, to read the code back."""
-    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
-    picture = Image.new("L", (side * scale, side * scale), 255)
-    draw = ImageDraw.Draw(picture)
-    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", svg):
-        x, y, width = int(x), int(y), int(width)
-        draw.rectangle([x * scale, y * scale, (x + width) * scale - 1, (y + 1) * scale - 1], fill=0)
-    return picture
 
 
 def test_the_svg_code_scans_back_to_the_payload(bank_keys):

@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# localstripe, the Stripe-compatible server `make run` starts for card payments
+STRIPE_PORT ?= 8420
 # Services for `make test-services` (CI's PostgreSQL and Redis by default).
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chophien
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379
@@ -42,11 +44,19 @@ messages: install
 
 # Label QR codes carry SITE_URL: unless it is set, it is the address runserver listens on.
 run: export SITE_URL ?= http://$(HOST):$(PORT)
+# Card payments go to localstripe, a local Stripe-compatible server on 127.0.0.1 (its test cards,
+# such as 4242 4242 4242 4242, work); these keys are for it and for `make run` only.
+run: export STRIPE_API_BASE ?= http://127.0.0.1:$(STRIPE_PORT)
+run: export STRIPE_SECRET_KEY ?= sk_test_local
+run: export STRIPE_PUBLISHABLE_KEY ?= pk_test_local
+run: export STRIPE_WEBHOOK_SECRET ?= whsec_local
 run: install compilemessages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	@echo "Web: http://$(HOST):$(PORT)/  admin: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops both)"
+	@echo "Web: http://$(HOST):$(PORT)/  admin: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops all)"
 	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python scripts/localstripe_server.py --port $(STRIPE_PORT) \
+	  --webhook-url http://$(HOST):$(PORT)/webhooks/stripe/ --webhook-secret "$$STRIPE_WEBHOOK_SECRET" & \
 	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
 	$(MANAGE) runserver $(HOST):$(PORT)
 

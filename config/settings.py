@@ -426,6 +426,23 @@ CELERY_BEAT_SCHEDULE["marketplace-ocop-expiry-warnings"] = {
 # Many phones can share one carrier address, so keep it well above one household's needs.
 SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=10)
 
+# Card payments through the Stripe API (docs/payments.md, "Card (Stripe API)"). The card
+# method is offered only while STRIPE_SECRET_KEY is set. STRIPE_API_BASE is Stripe's API or a
+# Stripe-compatible server (`make run` starts localstripe on 127.0.0.1:8420 and gives it
+# development keys); the browser loads Stripe.js from STRIPE_JS_URL: localstripe's mock of it
+# next to its API by default, https://js.stripe.com/v3/ for the real Stripe. The card page adds
+# both origins to its content security policy (marketplace.payments.stripe_api.csp_update).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420").rstrip("/")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_JS_URL = env.str(
+    "STRIPE_JS_URL",
+    default="https://js.stripe.com/v3/"
+    if STRIPE_API_BASE == "https://api.stripe.com"
+    else f"{STRIPE_API_BASE}/js.stripe.com/v3/",
+)
+
 # Bank transfer by VietQR (docs/payments.md, "Bank transfer (VietQR)"). The platform's receiving
 # account: the bank's NAPAS BIN (6 digits), the account number and the holder's name as the
 # bank shows it. Outside production the defaults are a demo account no bank holds, so

@@ -18,6 +18,7 @@ class MarketplaceConfig(AppConfig):
             transfers,  # noqa: F401  (registers the bank notifications' handler)
         )
         from .cart import merge_session_cart
+        from .payments import card  # noqa: F401  (registers the Stripe webhook handler)
         from .receivers import area_products, page_tree_changed, page_tree_saved
 
         area_page_sections.connect(area_products, dispatch_uid="marketplace_area_products")

@@ -285,6 +285,34 @@ def confirm_payment(payment, *, actor=None, note=""):
     return True
 
 
+def record_late_payment(payment, *, note=""):
+    """Money for an order that had already closed (expired or cancelled while the bank or
+    card network answered): the payment is recorded as received, the order says so, and the
+    money goes back through its method after commit. The order stays closed."""
+    from .tasks import refund_payment
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status in {Payment.Status.SUCCEEDED, Payment.Status.REFUNDED}:
+            return False
+        payment.status = Payment.Status.SUCCEEDED
+        payment.paid_at = timezone.now()
+        payment.save(update_fields=["status", "paid_at"])
+        _record(
+            order,
+            None,
+            None,
+            order.status,
+            order.status,
+            note
+            or _("%(amount)s arrived after the order closed; it is being sent back.")
+            % {"amount": format_vnd(payment.amount)},
+        )
+        transaction.on_commit(lambda: refund_payment.delay(payment.pk))
+    return True
+
+
 def _close(order, target, actor, reason):
     """Inside a transaction holding ``order``: cancel or expire it and put its stock back."""
     seller_orders = list(order.seller_orders.order_by("pk"))

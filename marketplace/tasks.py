@@ -26,9 +26,17 @@ def expire_unpaid_orders():
     return checkout.expire_unpaid_orders()
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=12,
+)
 def refund_payment(payment_id):
-    """After a cancellation commits: send the money back through its payment method."""
+    """After a cancellation commits: send the money back through its payment method. A
+    provider that cannot be reached is tried again, backing off to hourly for about half a
+    day (a refund is idempotent: the same key never refunds twice)."""
     return checkout.refund(payment_id)
 
 

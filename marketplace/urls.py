@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import transfer_views, views
+from . import card_views, transfer_views, views
 
 app_name = "marketplace"
 
@@ -29,6 +29,8 @@ urlpatterns = [
         name="photo_first",
     ),
     path("nha-san-xuat/<slug:slug>/", views.producer_page, name="producer"),
+    path("don-hang/<str:token>/the/", card_views.card_payment, name="card_payment"),
+    path("webhooks/stripe/", card_views.stripe_webhook, name="stripe_webhook"),
     path("don-hang/<str:token>/chuyen-khoan/", transfer_views.bank_transfer, name="bank_transfer"),
     path("webhooks/ngan-hang/", transfer_views.bank_webhook, name="bank_webhook"),
 ]

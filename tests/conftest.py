@@ -9,6 +9,9 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import grant_role
 
+# localstripe, the Stripe-compatible server the card-payment tests run against
+pytest_plugins = ["tests.payments_support"]
+
 PASSWORD = "mat-khau-thu-nghiem-9"
 _numbers = itertools.count(1)
 

@@ -59,6 +59,10 @@ PUBLIC = {
     "growing_areas:detail": "a growing area's public page",
     "marketplace:signup": "farmer sign-up",
     "marketplace:producer": "a verified producer's public page",
+    "marketplace:card_payment": "an order's card page, under its unguessable tracking link (the "
+    "buyer's key, as on the tracking page; tests/marketplace/test_card_payments.py)",
+    "marketplace:stripe_webhook": "Stripe's events: the signature on the raw body is the "
+    "credential, anything else is 400 (tests/marketplace/test_card_payments.py)",
     "marketplace:bank_transfer": "an order's bank-transfer (VietQR) page: like its tracking page, "
     "reached only through the order's secret link (192 random bits)",
     "marketplace:bank_webhook": "the bank-notification webhook: authenticated by its HMAC "

@@ -28,6 +28,7 @@ COPIED = (
     "places",
     "traceability",
     "postal_pickup",
+    "scripts",  # scripts/localstripe_server.py, which the card-payment tests start
     "templates",
     "static",
     "locale",
@@ -147,11 +148,37 @@ MUTATIONS = (
         tests=("tests/marketplace/test_checkout.py",),
     ),
     Mutation(
+        name="a stored webhook processed again, or processed unverified",
+        path="marketplace/webhooks.py",
+        find="if event is None or event.processed_at or not event.signature_valid:",
+        replace="if event is None:",
+        tests=("tests/marketplace/test_webhook_inbox.py",),
+    ),
+    Mutation(
         name="a payment confirmed twice",
         path="marketplace/checkout.py",
         find="        if payment.status == Payment.Status.SUCCEEDED:\n            return False\n",
         replace="",
         tests=("tests/marketplace/test_checkout.py",),
+    ),
+    # Card payments: a Stripe webhook signed long ago is a replay; a refund task run twice
+    # must not refund twice (localstripe, like a lost answer, gives no idempotency to lean on).
+    Mutation(
+        name="a stale Stripe signature accepted",
+        path="marketplace/payments/stripe_api.py",
+        find="    if abs(now - timestamp) > tolerance:\n",
+        replace="    if False:\n",
+        tests=("tests/marketplace/test_stripe_api.py::TestSignature",),
+    ),
+    Mutation(
+        name="a card refunded again by a retried task",
+        path="marketplace/payments/stripe_api.py",
+        find="            return made\n",
+        replace="            pass\n",
+        tests=(
+            "tests/marketplace/test_stripe_api.py::TestAgainstLocalstripe::"
+            "test_a_refund_retried_refunds_once",
+        ),
     ),
     # Bank transfers: a notification is acted on only when its signature holds and is fresh,
     # and only the exact amount confirms an order.

@@ -312,3 +312,21 @@ def test_cancelling_a_paid_order_refunds_it_after_commit(
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REFUNDED and payment.refunded_amount == payment.amount
     assert format_vnd(payment.amount) in waiting_order.events.last().note
+
+
+def test_money_after_expiry_is_recorded_and_sent_back(
+    waiting_order, django_capture_on_commit_callbacks
+):
+    from marketplace.checkout import record_late_payment
+
+    expire_unpaid_orders(now=waiting_order.payment_deadline + timedelta(seconds=1))
+    payment = waiting_order.payments.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert record_late_payment(payment) is True
+    assert record_late_payment(payment) is False
+    payment.refresh_from_db()
+    waiting_order.refresh_from_db()
+    assert waiting_order.status == Order.Status.EXPIRED
+    assert payment.status == Payment.Status.REFUNDED
+    notes = list(waiting_order.events.values_list("note", flat=True))
+    assert sum(format_vnd(payment.amount) in note for note in notes) == 2  # arrived, refunded

@@ -88,3 +88,9 @@ def test_the_page_reads_in_english_too(client, vietqr_order):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(page_url(vietqr_order)).content.decode()
     assert "Transfer content" in html
+
+
+def test_the_page_costs_a_few_queries(client, vietqr_order, django_assert_max_num_queries):
+    client.get(page_url(vietqr_order))  # the site settings are cached after the first view
+    with django_assert_max_num_queries(4):
+        assert client.get(page_url(vietqr_order)).status_code == 200

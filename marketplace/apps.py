@@ -14,7 +14,10 @@ class MarketplaceConfig(AppConfig):
         from accounts.signals import account_sections
         from growing_areas.signals import area_page_sections
 
-        from . import access  # noqa: F401  (registers who may use producers and listings)
+        from . import (
+            access,  # noqa: F401  (registers who may use producers and listings)
+            transfers,  # noqa: F401  (registers the bank notifications' handler)
+        )
         from .cart import merge_session_cart
         from .payments import card  # noqa: F401  (registers the Stripe webhook handler)
         from .receivers import (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import card_views, order_views, views
+from . import card_views, order_views, transfer_views, views
 
 app_name = "marketplace"
 
@@ -37,4 +37,6 @@ urlpatterns = [
     path("tai-khoan/don-hang/", order_views.my_orders, name="my_orders"),
     path("don-hang/<str:token>/the/", card_views.card_payment, name="card_payment"),
     path("webhooks/stripe/", card_views.stripe_webhook, name="stripe_webhook"),
+    path("don-hang/<str:token>/chuyen-khoan/", transfer_views.bank_transfer, name="bank_transfer"),
+    path("webhooks/ngan-hang/", transfer_views.bank_webhook, name="bank_webhook"),
 ]

@@ -75,6 +75,10 @@ PUBLIC = {
     "buyer's key, as on the tracking page; tests/marketplace/test_card_payments.py)",
     "marketplace:stripe_webhook": "Stripe's events: the signature on the raw body is the "
     "credential, anything else is 400 (tests/marketplace/test_card_payments.py)",
+    "marketplace:bank_transfer": "an order's bank-transfer (VietQR) page: like its tracking page, "
+    "reached only through the order's secret link (192 random bits)",
+    "marketplace:bank_webhook": "the bank-notification webhook: authenticated by its HMAC "
+    "signature or API key, not by a login (tests/marketplace/test_bank_webhook.py)",
     "traceability:resolve": "the GS1 Digital Link resolver: what a label's QR code opens",
     "traceability:resolver_description": "/.well-known/gs1resolver",
     "traceability:compressed": "a compressed GS1 Digital Link URI, answered like the label's",

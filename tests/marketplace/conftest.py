@@ -192,3 +192,32 @@ def prepaid_transfer():
     yield refunded
     registry._adapters.clear()
     registry._adapters.update(saved)
+
+
+@pytest.fixture
+def bank_keys(settings):
+    """The platform's VietQR account and both bank-webhook keys, as a test sets them."""
+    from tests.marketplace.bank_support import API_KEY, SECRET
+
+    settings.BANK_WEBHOOK_SECRET = SECRET
+    settings.BANK_WEBHOOK_API_KEY = API_KEY
+    settings.VIETQR_BANK_BIN = "970436"
+    settings.VIETQR_ACCOUNT_NUMBER = "0011004321987"
+    settings.VIETQR_ACCOUNT_NAME = "CONG TY CHO PHIEN"
+    return settings
+
+
+@pytest.fixture
+def vietqr_tea(producer, make_product):
+    """Ten packets of tea at 450.000 ₫, for the bank-transfer tests."""
+    return make_product(
+        producer, photos=0, name="Chè Shan Tuyết", price=450_000, quantity_available=10
+    )
+
+
+@pytest.fixture
+def vietqr_order(bank_keys, place, vietqr_tea):
+    """An order of 2 teas placed with VietQR, waiting for its money."""
+    from marketplace.order_models import PaymentMethod
+
+    return place([(vietqr_tea, 2)], method=PaymentMethod.VIETQR)

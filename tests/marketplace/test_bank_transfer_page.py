@@ -17,7 +17,7 @@ from marketplace.order_models import Order
 from marketplace.payments import vietqr
 from tests.marketplace.bank_support import payment_of, rasterize
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tracking_page")]
+pytestmark = pytest.mark.django_db
 
 
 def page_url(order):

@@ -43,6 +43,11 @@ ROLE_PERMISSIONS = {
         "marketplace.change_helpercommune",
         "marketplace.delete_helpercommune",
         "marketplace.view_helpercommune",
+        # orders: looked at in the admin (written by the services); cancelling is an action
+        "marketplace.view_order",
+        "marketplace.view_payment",
+        "marketplace.view_webhookevent",
+        "marketplace.view_transferissue",
         "traceability.view_batch",
         "traceability.view_traceevent",
         "traceability.view_labelprintrun",

@@ -442,3 +442,34 @@ STRIPE_JS_URL = env.str(
     if STRIPE_API_BASE == "https://api.stripe.com"
     else f"{STRIPE_API_BASE}/js.stripe.com/v3/",
 )
+
+# Bank transfer by VietQR (docs/payments.md, "Bank transfer (VietQR)"). The platform's receiving
+# account: the bank's NAPAS BIN (6 digits), the account number and the holder's name as the
+# bank shows it. Outside production the defaults are a demo account no bank holds, so
+# `make run` shows the whole path (pay it with `manage.py simulate_bank_transfer`); production
+# offers VietQR only once the account and a webhook key below are set.
+VIETQR_BANK_BIN = env.str("VIETQR_BANK_BIN", default="" if PRODUCTION else "970422")
+VIETQR_ACCOUNT_NUMBER = env.str("VIETQR_ACCOUNT_NUMBER", default="" if PRODUCTION else "0000000000")
+VIETQR_ACCOUNT_NAME = env.str("VIETQR_ACCOUNT_NAME", default="" if PRODUCTION else "CHO PHIEN DEMO")
+# Minutes a buyer has to transfer before the unpaid order expires (stock goes back): opening
+# a banking app takes longer than typing a card, so it may differ from ORDER_PAYMENT_MINUTES.
+VIETQR_PAYMENT_MINUTES = env.int("VIETQR_PAYMENT_MINUTES", default=ORDER_PAYMENT_MINUTES)
+if VIETQR_BANK_BIN and not (
+    VIETQR_BANK_BIN.isascii() and VIETQR_BANK_BIN.isdigit() and len(VIETQR_BANK_BIN) == 6
+):
+    raise ImproperlyConfigured("VIETQR_BANK_BIN must be the bank's 6-digit NAPAS BIN")
+if VIETQR_ACCOUNT_NUMBER and not (
+    VIETQR_ACCOUNT_NUMBER.isascii()
+    and VIETQR_ACCOUNT_NUMBER.isalnum()
+    and len(VIETQR_ACCOUNT_NUMBER) <= 19
+):
+    raise ImproperlyConfigured("VIETQR_ACCOUNT_NUMBER must be 1 to 19 letters or digits")
+if VIETQR_PAYMENT_MINUTES < 5:
+    raise ImproperlyConfigured("VIETQR_PAYMENT_MINUTES must be at least 5")
+# The bank-notification webhook (/webhooks/ngan-hang/, SePay-style JSON) is accepted when it is
+# signed with BANK_WEBHOOK_SECRET (HMAC-SHA256 over "<timestamp>.<body>", 5-minute window) or
+# carries "Authorization: Apikey <BANK_WEBHOOK_API_KEY>". Unset ones accept nothing.
+BANK_WEBHOOK_SECRET = env.str(
+    "BANK_WEBHOOK_SECRET", default="" if PRODUCTION else "dev-only-bank-webhook-secret"
+)
+BANK_WEBHOOK_API_KEY = env.str("BANK_WEBHOOK_API_KEY", default="")

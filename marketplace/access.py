@@ -17,6 +17,8 @@ from .models import HelperCommune, Order, Producer, Product, ProductPhoto, Selle
 # consent; the farmer (a member) answers.
 ASK_CONSENT = "ask_consent"
 ANSWER_CONSENT = "answer_consent"
+# The orders a person bought from their account (a moderator's own purchases, not everyone's).
+BOUGHT = "bought"
 
 
 def is_moderator(user):
@@ -96,4 +98,11 @@ def orders_for(user):
     holding an order's tracking link sees that order without an account."""
     if is_moderator(user):
         return Order.objects.all()
+    return Order.objects.filter(buyer=user)
+
+
+@scope(Order, BOUGHT)
+def orders_bought(user):
+    """The orders placed from ``user``'s account: their "my orders" list, for everyone,
+    moderators included."""
     return Order.objects.filter(buyer=user)

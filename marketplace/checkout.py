@@ -10,10 +10,12 @@ out only after the confirming transaction has committed.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.notifications import notify
@@ -249,17 +251,40 @@ def _confirm(order, actor, note):
     )
 
 
+def seller_desk_url():
+    """The absolute address of the seller desk's orders page, for messages sent by SMS."""
+    return settings.SITE_URL + reverse("marketplace:seller_orders")
+
+
 def _tell_farmers(seller_order):
+    """The farmer hears of a new parcel in the site's language (farmers read Vietnamese, the
+    buyer may be browsing in English), with the desk page where it is marked packed."""
     lines = ", ".join(
         f"{line.product_name} × {line.quantity}" for line in seller_order.lines.order_by("pk")
     )
-    for member in seller_order.producer.members.filter(is_active=True):
-        notify(
-            member,
-            _("New order %(number)s") % {"number": seller_order.order.number},
-            _("Please pack: %(lines)s. The post office will come to collect it.")
-            % {"lines": lines},
-        )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("New order %(number)s") % {"number": seller_order.order.number}
+        body = _(
+            "Please pack: %(lines)s. The post office will come to collect it. "
+            "See the buyer's address and mark it packed on your seller desk: %(url)s"
+        ) % {"lines": lines, "url": seller_desk_url()}
+        for member in seller_order.producer.members.filter(is_active=True):
+            notify(member, subject, body)
+
+
+def _tell_farmers_cancelled(order, seller_orders):
+    """A parcel the farmer was told to pack is cancelled: they must not pack or send it."""
+    told = {SellerOrder.Status.TO_PACK, SellerOrder.Status.PACKED}
+    for seller_order in seller_orders:
+        if seller_order.status not in told:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("Order %(number)s cancelled") % {"number": order.number}
+            body = _(
+                "Order %(number)s was cancelled: do not pack or send it. Your seller desk: %(url)s"
+            ) % {"number": order.number, "url": seller_desk_url()}
+            for member in seller_order.producer.members.filter(is_active=True):
+                notify(member, subject, body)
 
 
 def confirm_payment(payment, *, actor=None, note=""):
@@ -341,7 +366,9 @@ def cancel_order(order, *, actor, reason):
         raise ValidationError(_("Say why the order is cancelled."), code="reason")
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
+        before = list(order.seller_orders.select_related("producer").order_by("pk"))
         _close(order, Order.Status.CANCELLED, actor, reason)
+        _tell_farmers_cancelled(order, before)
         paid = list(
             Payment.objects.select_for_update()
             .filter(order=order, status=Payment.Status.SUCCEEDED)

@@ -2,29 +2,38 @@
 
 import datetime
 import io
+import uuid
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
 from accounts import demo as accounts_demo
+from accounts.models import User
 from growing_areas.models import GrowingArea
 
 from . import services
+from .cart import load_products, summarize
+from .checkout import Buyer, cancel_order, place_order, set_seller_order_status
 from .models import (
     CatalogPage,
     HelperCommune,
     HomePage,
     ListingEvent,
+    Order,
+    PaymentMethod,
     Producer,
     Product,
     ProductPhoto,
+    SellerOrder,
     SiteSettings,
     StandardPage,
     add_months,
 )
+from .payments.registry import available_adapters
 from .photos import prepare_photo
 
 GUIDE_SLUG = "cach-dang-ban-san-pham"
@@ -301,6 +310,7 @@ def seed(command):
     SiteSettings.for_site(site)  # creates the row with its defaults
     catalog = seed_catalogue(home)
     seed_english(home, guide, catalog)
+    seed_orders(command)
 
 
 CATALOG_SLUG = "san-pham"
@@ -399,13 +409,13 @@ PRODUCTS = [
     ),
 ]
 
-# Packed weight of one unit (g), as a farmer would weigh it for the post office.
-SHIPPING_WEIGHTS = {
-    "che-shan-tuyet-co-thu-suoi-giang": 260,
-    "che-shan-tuyet-bup-vang": 330,
-    "mat-ong-hoa-bac-ha-mu-cang-chai": 800,
+# Packed weight per unit (g), for the parcel and its shipping fee.
+SHIPPING_GRAMS = {
+    "che-shan-tuyet-co-thu-suoi-giang": 250,
+    "che-shan-tuyet-bup-vang": 350,
+    "mat-ong-hoa-bac-ha-mu-cang-chai": 750,
     "que-kho-mau-a": 1_100,
-    "tinh-dau-que-mau-a": 120,
+    "tinh-dau-que-mau-a": 150,
 }
 
 COLOURS = {
@@ -498,6 +508,10 @@ def seed_catalogue(home):
         text,
     ) in PRODUCTS:
         if Product.objects.filter(slug=slug).exists():
+            # a demo built before shipping weights existed gets them now
+            Product.objects.filter(slug=slug, shipping_weight_grams__isnull=True).update(
+                shipping_weight_grams=SHIPPING_GRAMS[slug]
+            )
             continue
         producer = producers[producer_slug]
         area = (
@@ -516,8 +530,8 @@ def seed_catalogue(home):
             category=category,
             price=price,
             unit=unit,
+            shipping_weight_grams=SHIPPING_GRAMS[slug],
             quantity_available=stock,
-            shipping_weight_grams=SHIPPING_WEIGHTS[slug],
             description=text,
             growing_area=area,
             review_state=state,
@@ -542,3 +556,133 @@ def seed_catalogue(home):
                 producer, ListingEvent.Action.APPROVED, actor=moderator, product=product
             )
     return catalog
+
+
+# --- Demo orders ------------------------------------------------------------------------------
+
+BUYER_PHONE = "0912000007"
+BUYER_NAME = "Trần Minh Anh"
+
+# key, buyer (account or a guest name), method, [(product slug, quantity)], address
+# (province, commune, street), parcel steps [(status, who)], cancellation reason
+DEMO_ORDERS = [
+    (
+        "to-pack",
+        None,
+        PaymentMethod.COD,
+        [("che-shan-tuyet-co-thu-suoi-giang", 2)],
+        ("01", "00004", "25 Phan Đình Phùng"),
+        [],
+        "",
+    ),
+    (
+        "packed",
+        "Lê Văn Nam",
+        PaymentMethod.COD,
+        [("mat-ong-hoa-bac-ha-mu-cang-chai", 1)],
+        ("15", "02647", "18 Hoàng Liên"),
+        [(SellerOrder.Status.PACKED, "farmer")],
+        "",
+    ),
+    (
+        "delivered",
+        None,
+        PaymentMethod.COD,
+        [("que-kho-mau-a", 2), ("che-shan-tuyet-co-thu-suoi-giang", 1)],
+        ("01", "00004", "25 Phan Đình Phùng"),
+        [
+            (SellerOrder.Status.PACKED, "farmer"),
+            (SellerOrder.Status.SHIPPED, "postal"),
+            (SellerOrder.Status.DELIVERED, "postal"),
+        ],
+        "",
+    ),
+    (
+        "vietqr-waiting",
+        "Phạm Thị Lan",
+        PaymentMethod.VIETQR,
+        [("che-shan-tuyet-co-thu-suoi-giang", 1)],
+        ("79", "27316", "120 Nguyễn Trãi"),
+        [],
+        "",
+    ),
+    (
+        "cancelled",
+        None,
+        PaymentMethod.COD,
+        [("mat-ong-hoa-bac-ha-mu-cang-chai", 2)],
+        ("01", "00004", "25 Phan Đình Phùng"),
+        [],
+        "Người mua gọi điện xin huỷ: đặt nhầm số lượng.",
+    ),
+]
+
+
+def demo_checkout_token(key):
+    """The same checkout token on every run: ``place_order`` returns the order made the
+    first time, so running the demo twice places nothing twice."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://chophien.example/demo-order/{key}")
+
+
+def demo_buyer(command):
+    """A buyer's account, to see "my orders" under /tai-khoan/."""
+    user = User.objects.filter(phone=f"+84{BUYER_PHONE[1:]}").first()
+    if user is None:
+        user = User.objects.create_user(
+            BUYER_PHONE, accounts_demo.DEMO_PASSWORD, full_name=BUYER_NAME
+        )
+    command.add_login(_("Buyer"), user, accounts_demo.DEMO_PASSWORD)
+    return user
+
+
+def _place(key, buyer, method, items, address):
+    province, commune, street = address
+    products = {p.slug: p for p in Product.objects.filter(slug__in=[s for s, _q in items])}
+    quantities = {products[slug].pk: quantity for slug, quantity in items}
+    summary = summarize(quantities, load_products(quantities), province)
+    return place_order(
+        checkout_token=demo_checkout_token(key),
+        items=list(quantities.items()),
+        buyer=Buyer(
+            name=buyer if isinstance(buyer, str) else buyer.full_name,
+            phone="0987000111" if isinstance(buyer, str) else buyer.phone,
+            province_code=province,
+            commune_code=commune,
+            street=street,
+            user=None if isinstance(buyer, str) else buyer,
+        ),
+        method=method,
+        expected_total=summary.total,
+    )
+
+
+def _walk(order, steps, postal):
+    """Move each parcel along ``steps``, skipping what an earlier run already did (the steps
+    only go forward, so a step the parcel cannot take now is one it took before)."""
+    for parcel in order.seller_orders.select_related("producer").order_by("pk"):
+        farmer = parcel.producer.members.order_by("pk").first()
+        for target, who in steps:
+            parcel.refresh_from_db()
+            if target in SellerOrder.TRANSITIONS[SellerOrder.Status(parcel.status)]:
+                actor = farmer if who == "farmer" else postal
+                set_seller_order_status(parcel, target, actor=actor)
+
+
+def seed_orders(command):
+    """A few orders in different states, placed through ``checkout`` so stock and events
+    are real: cash on delivery to pack, packed, delivered; a VietQR order waiting for its
+    transfer (when VietQR is offered; it expires after the payment window like any other);
+    a cancelled one."""
+    account = demo_buyer(command)
+    moderator = accounts_demo.user("0912000001")
+    postal = accounts_demo.user("0912000006")
+    offered = {adapter.method for adapter in available_adapters()}
+    for key, buyer, method, items, address, steps, cancelled in DEMO_ORDERS:
+        if method not in offered:
+            command.stdout.write(f"Demo order “{key}” skipped: {method.label} is not offered.")
+            continue
+        order = _place(key, buyer or account, method, items, address)
+        _walk(order, steps, postal)
+        order.refresh_from_db()
+        if cancelled and order.status in (Order.Status.AWAITING_PAYMENT, Order.Status.CONFIRMED):
+            cancel_order(order, actor=moderator, reason=cancelled)

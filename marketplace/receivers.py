@@ -2,12 +2,17 @@
 ``MarketplaceConfig.ready``)."""
 
 from django.db.models import Count, Window
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
-from .models import Product, forget_catalog_url
+from accounts.access import scoped
+
+from . import access, parcels
+from .models import Order, Product, forget_catalog_url
 
 AREA_PRODUCTS_SHOWN = 12
+ACCOUNT_ORDERS_SHOWN = 5
 
 
 def area_products(sender, area, request, **kwargs):
@@ -41,3 +46,33 @@ def page_tree_saved(sender, instance, **kwargs):
     """The same when a page (publishing saves it) or a site is saved or deleted."""
     if isinstance(instance, Page | Site):
         forget_catalog_url()
+
+
+def desk_orders(sender, producer, request, **kwargs):
+    """The seller desk links to the parcels page, with how many parcels wait to be packed
+    (one query)."""
+    url = reverse("marketplace:seller_orders")
+    if producer is not None:
+        url += f"?nong-dan={producer.slug}"
+    return {
+        "title": _("Orders"),
+        "template": "marketplace/includes/desk_orders.html",
+        "context": {"url": url, "to_pack": parcels.to_pack_count(request.user, producer)},
+    }
+
+
+def account_orders(sender, user, request, **kwargs):
+    """ "My orders" on the account page: the latest orders placed from this account, each
+    linked to its tracking page; nothing when there are none."""
+    orders = list(
+        scoped(user, Order, access.BOUGHT)
+        .annotate(total_count=Window(Count("pk")))
+        .order_by("-created_at", "-pk")[:ACCOUNT_ORDERS_SHOWN]
+    )
+    if not orders:
+        return None
+    return {
+        "title": _("My orders"),
+        "template": "marketplace/includes/account_orders.html",
+        "context": {"orders": orders, "more": orders[0].total_count > len(orders)},
+    }

@@ -15,6 +15,7 @@ from places.forms import province_choices
 
 from . import admin_views, services
 from .models import HelperCommune, ListingEvent, Producer, Product
+from .order_admin import OrdersGroup
 
 
 def commune_choices():
@@ -142,6 +143,7 @@ class MarketplaceViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(MarketplaceViewSetGroup)
+register_snippet(OrdersGroup)
 
 
 @hooks.register("register_admin_urls")

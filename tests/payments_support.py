@@ -137,15 +137,3 @@ def localstripe(localstripe_server, settings):
     settings.STRIPE_JS_URL = f"{localstripe_server}/js.stripe.com/v3/"
     yield server
     server.point_webhook_at(NOWHERE)
-
-
-@pytest.fixture
-def tracking_page(settings):
-    """The order tracking page the card page sends the buyer to; a stand-in
-    (tests/tracking_standin_urls.py) while the real one is not on this branch."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse("marketplace:order_tracking", args=["x"])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.tracking_standin_urls"

@@ -35,7 +35,15 @@ from django.utils import timezone
 from accounts.phone import display_phone
 from accounts.roles import Role
 from growing_areas.models import GrowingArea
-from marketplace.models import HelperCommune, ListingEvent, Producer, Product, ProductPhoto
+from marketplace.models import (
+    HelperCommune,
+    ListingEvent,
+    Order,
+    Producer,
+    Product,
+    ProductPhoto,
+    SellerOrder,
+)
 from marketplace.photos import prepare_photo
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import jpeg_bytes, upload
@@ -59,10 +67,18 @@ PUBLIC = {
     "growing_areas:detail": "a growing area's public page",
     "marketplace:signup": "farmer sign-up",
     "marketplace:producer": "a verified producer's public page",
+    "marketplace:order_tracking": "an order's tracking page: the unguessable token in its link "
+    "is the key, no account needed (tests/marketplace/test_order_tracking.py)",
+    "marketplace:order_cancel": "the buyer's Huỷ đơn on the tracking page: the token is the key; "
+    "an order placed from an account also needs that account (test_order_tracking.py)",
     "marketplace:card_payment": "an order's card page, under its unguessable tracking link (the "
     "buyer's key, as on the tracking page; tests/marketplace/test_card_payments.py)",
     "marketplace:stripe_webhook": "Stripe's events: the signature on the raw body is the "
     "credential, anything else is 400 (tests/marketplace/test_card_payments.py)",
+    "marketplace:bank_transfer": "an order's bank-transfer (VietQR) page: like its tracking page, "
+    "reached only through the order's secret link (192 random bits)",
+    "marketplace:bank_webhook": "the bank-notification webhook: authenticated by its HMAC "
+    "signature or API key, not by a login (tests/marketplace/test_bank_webhook.py)",
     "marketplace:cart": "the visitor's own cart (session or account): no other cart is named",
     "marketplace:cart_add": "adds a product on sale to the visitor's own cart",
     "marketplace:cart_update": "changes a line of the visitor's own cart",
@@ -175,6 +191,10 @@ MATRIX = {
     ),
     "marketplace:photo_first": Entry(
         kwargs=lambda w, t: {"pk": t.draft.pk, "photo_pk": t.photos[1].pk}, post=lambda w, t: {}
+    ),
+    "marketplace:seller_orders": Entry(query=lambda w, t: f"?nong-dan={t.producer.slug}"),
+    "marketplace:seller_order_step": Entry(
+        kwargs=lambda w, t: {"pk": t.parcel.pk}, post=lambda w, t: {"buoc": "packed"}
     ),
     "traceability:batch_list": Entry(query=lambda w, t: f"?producer={t.producer.slug}"),
     "traceability:batch_new": Entry(
@@ -303,6 +323,8 @@ def _target(key, member, province, commune, helper=None, consent=False):
     failed_run = printing.issue_labels(batch, 2, "a4-50x50", by=member, build=False)
     failed_run.status = LabelPrintRun.Status.FAILED
     failed_run.save()
+    street = f"Ngõ riêng {key}-{number}"
+    order = _order(on_sale, street)
     return SimpleNamespace(
         key=key,
         member=member,
@@ -315,8 +337,43 @@ def _target(key, member, province, commune, helper=None, consent=False):
         run=run,
         failed_run=failed_run,
         label=label,
+        order=order,
+        parcel=order.seller_orders.get(),
         # what nobody else may be shown
-        markers=[phone, display_phone(phone), producer.story, draft.name, batch.lot, label.serial],
+        markers=[
+            phone,
+            display_phone(phone),
+            producer.story,
+            draft.name,
+            batch.lot,
+            label.serial,
+            order.number,
+            street,
+        ],
+    )
+
+
+def _order(product, street):
+    """A cash-on-delivery order of ``product`` by a guest buyer, confirmed and to pack."""
+    import uuid
+
+    from marketplace.cart import load_products, summarize
+    from marketplace.checkout import Buyer, place_order
+
+    buyer = Buyer(
+        name="Người mua thử",
+        phone="0987654321",
+        province_code="01",
+        commune_code="00004",
+        street=street,
+    )
+    summary = summarize({product.pk: 1}, load_products([product.pk]), buyer.province_code)
+    return place_order(
+        checkout_token=uuid.uuid4(),
+        items=[(product.pk, 1)],
+        buyer=buyer,
+        method="cod",
+        expected_total=summary.total,
     )
 
 
@@ -359,7 +416,17 @@ NOT_COMPARED = {
     "axes.accessfailurelog",
     "marketplace.sitesettings",
 }
-COMPARED_ROWS = [Producer, Product, ProductPhoto, Batch, TraceEvent, LabelPrintRun, Label]
+COMPARED_ROWS = [
+    Producer,
+    Product,
+    ProductPhoto,
+    Batch,
+    TraceEvent,
+    LabelPrintRun,
+    Label,
+    Order,
+    SellerOrder,
+]
 
 
 def snapshot():
@@ -520,6 +587,10 @@ ADMIN_PAGES = [
     "/admin/marketplace/progress/",
     "/admin/snippets/marketplace/producer/",
     "/admin/snippets/traceability/label/",
+    "/admin/snippets/marketplace/order/",
+    "/admin/snippets/marketplace/payment/",
+    "/admin/snippets/marketplace/webhookevent/",
+    "/admin/snippets/marketplace/transferissue/",
     "/django-admin/",
 ]
 

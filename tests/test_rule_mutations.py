@@ -180,6 +180,29 @@ MUTATIONS = (
             "test_a_refund_retried_refunds_once",
         ),
     ),
+    # Bank transfers: a notification is acted on only when its signature holds and is fresh,
+    # and only the exact amount confirms an order.
+    Mutation(
+        name="a bank notification's signature not compared",
+        path="marketplace/transfers.py",
+        find="return hmac.compare_digest(given.encode(), signature(body, stamp, secret).encode())",
+        replace="return bool(given)",
+        tests=("tests/marketplace/test_bank_webhook.py",),
+    ),
+    Mutation(
+        name="a signed bank notification accepted however old",
+        path="marketplace/transfers.py",
+        find="    if abs(now - int(stamp)) > TOLERANCE_SECONDS:\n        return False\n",
+        replace="",
+        tests=("tests/marketplace/test_bank_webhook.py",),
+    ),
+    Mutation(
+        name="a transfer of the wrong amount confirming its order",
+        path="marketplace/transfers.py",
+        find="    if amount != payment.amount:\n        return TransferIssue.Reason.WRONG_AMOUNT\n",
+        replace="",
+        tests=("tests/marketplace/test_bank_webhook.py",),
+    ),
 )
 
 

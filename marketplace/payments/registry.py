@@ -15,7 +15,7 @@ def register(adapter_class):
 
 
 def _load():
-    from . import card, cod  # noqa: F401  (each method's module registers itself)
+    from . import card, cod, vietqr  # noqa: F401  (each method's module registers itself)
 
 
 def adapter_for(method):

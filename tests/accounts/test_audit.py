@@ -13,6 +13,7 @@ from marketplace.models import ListingEvent, Producer
 HISTORIES = {
     "growing_areas.StatusChange",
     "marketplace.ListingEvent",
+    "marketplace.OrderEvent",
     "traceability.LabelVoiding",
     "traceability.Scan",
     "traceability.TraceAttachment",

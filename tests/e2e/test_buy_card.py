@@ -58,7 +58,7 @@ def confirmations(order):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_buyer_pays_by_card_and_lands_on_the_tracking_page(
-    live_server, phone, localstripe, tracking_page, card_order
+    live_server, phone, localstripe, card_order
 ):
     localstripe.point_webhook_at(f"{live_server.url}/webhooks/stripe/")
     page = phone.new_page()

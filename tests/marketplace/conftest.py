@@ -159,3 +159,65 @@ def prepaid_method():
     yield PaymentMethod.CARD
     registry._adapters.clear()
     registry._adapters.update(saved)
+
+
+@pytest.fixture
+def prepaid_transfer():
+    """A prepaid method under VIETQR for the tests of pages around orders: it opens a pending
+    payment at placing, says the buyer pays on /thanh-toan-thu/<number>/, and refunds by
+    itself. Yields the list of refunded payments."""
+    from marketplace.models import Payment, PaymentMethod
+    from marketplace.payments import registry
+    from marketplace.payments.base import PaymentAdapter
+
+    refunded = []
+
+    class TestTransfer(PaymentAdapter):
+        method = PaymentMethod.VIETQR
+        prepaid = True
+
+        def start(self, order):
+            Payment.objects.create(order=order, method=self.method, amount=order.total)
+
+        def next_url(self, order):
+            return f"/thanh-toan-thu/{order.number}/"
+
+        def refund(self, payment):
+            refunded.append(payment.pk)
+            return True
+
+    registry._load()  # before saving: a module imported once never registers again
+    saved = dict(registry._adapters)
+    registry._adapters[PaymentMethod.VIETQR] = TestTransfer()
+    yield refunded
+    registry._adapters.clear()
+    registry._adapters.update(saved)
+
+
+@pytest.fixture
+def bank_keys(settings):
+    """The platform's VietQR account and both bank-webhook keys, as a test sets them."""
+    from tests.marketplace.bank_support import API_KEY, SECRET
+
+    settings.BANK_WEBHOOK_SECRET = SECRET
+    settings.BANK_WEBHOOK_API_KEY = API_KEY
+    settings.VIETQR_BANK_BIN = "970436"
+    settings.VIETQR_ACCOUNT_NUMBER = "0011004321987"
+    settings.VIETQR_ACCOUNT_NAME = "CONG TY CHO PHIEN"
+    return settings
+
+
+@pytest.fixture
+def vietqr_tea(producer, make_product):
+    """Ten packets of tea at 450.000 ₫, for the bank-transfer tests."""
+    return make_product(
+        producer, photos=0, name="Chè Shan Tuyết", price=450_000, quantity_available=10
+    )
+
+
+@pytest.fixture
+def vietqr_order(bank_keys, place, vietqr_tea):
+    """An order of 2 teas placed with VietQR, waiting for its money."""
+    from marketplace.order_models import PaymentMethod
+
+    return place([(vietqr_tea, 2)], method=PaymentMethod.VIETQR)

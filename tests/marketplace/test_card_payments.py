@@ -31,7 +31,7 @@ def tea(producer, make_product):
 
 
 @pytest.fixture
-def order(localstripe, tracking_page, place, tea):
+def order(localstripe, place, tea):
     return place([(tea, 2)], method="card")
 
 
@@ -91,7 +91,7 @@ def test_card_is_offered_only_with_a_secret_key(settings):
 
 
 def test_placing_makes_a_pending_payment_without_calling_stripe(
-    localstripe, tracking_page, place, tea, monkeypatch
+    localstripe, place, tea, monkeypatch
 ):
     def no_network(*args, **kwargs):
         raise AssertionError("no Stripe call while the order is placed")
@@ -354,7 +354,7 @@ def test_cancelling_a_paid_card_order_refunds_the_card_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_buyer_who_never_comes_back_is_confirmed_by_localstripes_own_webhook(
-    live_server, localstripe, tracking_page, place, tea, confirmations
+    live_server, localstripe, place, tea, confirmations
 ):
     """The "charged but no order" failure: the card was charged, the browser closed. The
     event localstripe signs and posts by itself confirms the order, once."""

@@ -15,7 +15,7 @@ from marketplace.models import CartLine, Order, OrderLine, Product
 from marketplace.prices import format_vnd
 from marketplace.shipping import DEFAULT_TABLE
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tracking_page")]
+pytestmark = pytest.mark.django_db
 
 CONTACT = "/thanh-toan/"
 ADDRESS = "/thanh-toan/dia-chi/"

@@ -44,3 +44,57 @@ def test_seed_demo_builds_on_a_flushed_database(client):
     call_command("seed_demo", stdout=StringIO())
     response = client.get("/san-pham/che-shan-tuyet-co-thu-suoi-giang/")
     assert response.status_code == 200
+
+
+def test_seed_demo_places_orders_in_every_state_once(client, prepaid_transfer):
+    from marketplace.demo import demo_checkout_token
+    from marketplace.models import Order, OrderEvent, SellerOrder
+
+    call_command("seed_demo", stdout=StringIO())
+    stock = dict(Product.objects.values_list("slug", "quantity_available"))
+    events = OrderEvent.objects.count()
+    call_command("seed_demo", stdout=StringIO())  # a second run places and moves nothing
+    assert dict(Product.objects.values_list("slug", "quantity_available")) == stock
+    assert OrderEvent.objects.count() == events
+
+    def order(key):
+        return Order.objects.get(checkout_token=demo_checkout_token(key))
+
+    def parcels(key):
+        return set(order(key).seller_orders.values_list("status", flat=True))
+
+    assert Order.objects.count() == 5
+    assert order("to-pack").status == Order.Status.CONFIRMED
+    assert parcels("to-pack") == {SellerOrder.Status.TO_PACK}
+    assert parcels("packed") == {SellerOrder.Status.PACKED}
+    assert order("delivered").status == Order.Status.COMPLETED
+    assert parcels("delivered") == {SellerOrder.Status.DELIVERED}
+    assert order("delivered").seller_orders.count() == 2
+    waiting = order("vietqr-waiting")
+    assert (waiting.status, waiting.payment_method) == ("awaiting_payment", "vietqr")
+    cancelled = order("cancelled")
+    assert cancelled.status == Order.Status.CANCELLED
+    assert "đặt nhầm" in cancelled.events.filter(seller_order=None).last().note
+    # stock taken by the live orders only: 2 + 1 + 1 teas, 1 honey, 2 bundles of cinnamon
+    assert stock["che-shan-tuyet-co-thu-suoi-giang"] == 120 - 4
+    assert stock["mat-ong-hoa-bac-ha-mu-cang-chai"] == 60 - 1
+    assert stock["que-kho-mau-a"] == 200 - 2
+    assert not Product.objects.filter(shipping_weight_grams__isnull=True).exists()
+
+    # the demo buyer sees their orders; the tea farmer has a parcel to pack
+    from accounts.demo import user
+
+    client.force_login(user("0912000007"))
+    page = client.get("/tai-khoan/").content.decode()
+    assert order("to-pack").number in page and order("packed").number not in page
+    client.force_login(user("0912000003"))
+    assert order("to-pack").number in client.get("/ban-hang/don-hang/").content.decode()
+
+
+def test_seed_demo_leaves_out_a_method_that_is_not_offered():
+    from marketplace.models import Order
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert Order.objects.count() == 4 and "vietqr-waiting" in out.getvalue()
+    assert not Order.objects.filter(payment_method="vietqr").exists()

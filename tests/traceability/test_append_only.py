@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import AppendOnlyError
 from growing_areas.models import GrowingArea, StatusChange
-from marketplace.models import ListingEvent
+from marketplace.models import ListingEvent, OrderEvent
 from traceability import printing, services
 from traceability.models import LabelVoiding, Scan, TraceAttachment, TraceEvent
 
@@ -58,6 +58,29 @@ def _scan(batch, label, user):
     )
 
 
+def _order_event(batch, label, user):
+    """An order of the batch's product, placed and confirmed: its events are written by
+    ``checkout``; the last one is tried here."""
+    import uuid
+
+    from marketplace.cart import load_products, summarize
+    from marketplace.checkout import Buyer, place_order
+    from marketplace.models import Product
+
+    product = batch.product
+    Product.objects.filter(pk=product.pk).update(quantity_available=5)
+    buyer = Buyer(name="Người mua", phone="0987654321", province_code="01", commune_code="00004")
+    summary = summarize({product.pk: 1}, load_products([product.pk]), "01")
+    order = place_order(
+        checkout_token=uuid.uuid4(),
+        items=[(product.pk, 1)],
+        buyer=buyer,
+        method="cod",
+        expected_total=summary.total,
+    )
+    return order.events.last()
+
+
 # (how a service or the code writes one, a field to try changing, a value)
 AUDIT_ROWS = {
     ListingEvent: (_listing_event, "note", "sửa lịch sử"),
@@ -66,6 +89,7 @@ AUDIT_ROWS = {
     TraceAttachment: (_trace_attachment, "title", "ảnh khác"),
     LabelVoiding: (_label_voiding, "reason", "không lý do"),
     Scan: (_scan, "outcome", Scan.Outcome.VOIDED),
+    OrderEvent: (_order_event, "note", "sửa lý do"),
 }
 
 

@@ -1,0 +1,122 @@
+"""Paying for an order by VietQR bank transfer on a 360×640 phone with JavaScript off: the
+buyer sees the code and the details to type, the bank's signed notification arrives, and the
+page, reloading by itself, hands the buyer over to the order's tracking page."""
+
+import uuid
+
+import pytest
+import requests
+import zxingcpp
+from django.urls import reverse
+from PIL import Image
+
+from marketplace import transfers
+from marketplace.cart import load_products, summarize
+from marketplace.checkout import Buyer, place_order
+from marketplace.models import Order, OrderEvent, Producer, Product, WebhookEvent
+from marketplace.payments import vietqr
+from tests.e2e.conftest import ARTIFACTS, PHONE, shot
+from tests.marketplace.bank_support import SECRET, notification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def bank_account(settings):
+    settings.VIETQR_BANK_BIN = "970436"
+    settings.VIETQR_ACCOUNT_NUMBER = "0011004321987"
+    settings.VIETQR_ACCOUNT_NAME = "CONG TY CHO PHIEN"
+    settings.BANK_WEBHOOK_SECRET = SECRET
+    return settings
+
+
+@pytest.fixture
+def transfer_order(bank_account, producer_user):
+    producer = Producer.objects.create(
+        name="HTX Chè Shan Tuyết Suối Giàng",
+        slug="htx-che-suoi-giang",
+        province_code="15",
+        commune_code="04672",
+        verification=Producer.Verification.VERIFIED,
+    )
+    producer.members.add(producer_user)
+    tea = Product.objects.create(
+        producer=producer,
+        name="Chè Shan Tuyết búp bạc",
+        slug="che-shan-tuyet-bup-bac",
+        category=Product.Category.TEA,
+        price=450_000,
+        unit="gói 200 g",
+        quantity_available=10,
+        shipping_weight_grams=250,
+        review_state=Product.Review.APPROVED,
+    )
+    buyer = Buyer(
+        name="Nguyễn Thu Hà",
+        phone="0912345678",
+        province_code="01",
+        commune_code="00004",
+        street="12 Hàng Bông",
+    )
+    summary = summarize({tea.pk: 2}, load_products([tea.pk]), buyer.province_code)
+    return place_order(
+        checkout_token=uuid.uuid4(),
+        items=[(tea.pk, 2)],
+        buyer=buyer,
+        method="vietqr",
+        expected_total=summary.total,
+    )
+
+
+@pytest.fixture
+def phone_without_js(browser):
+    context = browser.new_context(
+        viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True, java_script_enabled=False
+    )
+    yield context
+    context.close()
+
+
+def test_a_buyer_pays_by_bank_transfer_and_lands_on_the_tracking_page(
+    live_server, phone_without_js, transfer_order
+):
+    payment = transfer_order.payments.get()
+    page = phone_without_js.new_page()
+    page.goto(
+        live_server.url + reverse("marketplace:bank_transfer", args=[transfer_order.tracking_token])
+    )
+
+    code = page.locator("#vietqr-code svg")
+    box = code.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]  # whole, on a 360 px screen
+    assert page.locator("#transfer-reference").inner_text() == payment.reference
+    assert page.locator("#transfer-account").inner_text() == "0011004321987"
+    assert page.locator("#transfer-amount").get_attribute("data-amount") == str(payment.amount)
+    for detail in ("#transfer-bank", "#transfer-amount", "#transfer-deadline"):
+        detail_box = page.locator(detail).bounding_box()
+        assert detail_box["x"] + detail_box["width"] <= PHONE["width"]
+    shot(page, "vietqr-01-code")
+    code.screenshot(path=str(ARTIFACTS / "vietqr-code.png"))
+    (scanned,) = zxingcpp.read_barcodes(Image.open(ARTIFACTS / "vietqr-code.png"))
+    assert scanned.text == vietqr.build_payload(payment.amount, payment.reference)
+
+    # the bank's notification service reports the buyer's transfer
+    body = notification(amount=payment.amount, content=f"{payment.reference} chuyen tien")
+    response = requests.post(
+        live_server.url + reverse("marketplace:bank_webhook"),
+        data=body,
+        headers={"Content-Type": "application/json", **transfers.signed_headers(body, SECRET)},
+        timeout=10,
+    )
+    assert response.json() == {"success": True}
+
+    # no script: the page's own reload (every 15 s) finds the money and moves on
+    page.wait_for_url(live_server.url + transfer_order.get_absolute_url(), timeout=25_000)
+    shot(page, "vietqr-02-tracking")
+    transfer_order.refresh_from_db()
+    assert transfer_order.status == Order.Status.CONFIRMED
+    assert set(transfer_order.seller_orders.values_list("status", flat=True)) == {"to_pack"}
+    assert transfer_order.payments.get().status == "succeeded"
+    assert WebhookEvent.objects.get().processed_at is not None
+    confirmed = OrderEvent.objects.filter(order=transfer_order, seller_order=None)
+    assert confirmed.filter(to_status="confirmed").count() == 1

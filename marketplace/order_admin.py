@@ -1,7 +1,8 @@
 """The moderators' back office for orders, in the Wagtail admin: orders (with their parcels,
 lines, events and payments, and a "Huỷ đơn" action asking for a reason), payments, the webhook
-inbox and the unmatched bank transfers. Every row here is written by the services, so each
-list is view-only; the one action goes through ``checkout.cancel_order``."""
+inbox and the unmatched bank transfers (with a "Resolve" action). Every row here is written by
+the services, so each list is view-only; the actions go through ``checkout.cancel_order`` and
+``transfers.resolve_transfer_issue``."""
 
 import datetime
 
@@ -43,11 +44,13 @@ from .order_models import (
     WebhookEvent,
 )
 from .prices import format_vnd
+from .transfers import Resolution, resolve_transfer_issue
 
 for _model in (Order, Payment, WebhookEvent, TransferIssue):
     register_permission_policy(_model, ViewOnlyPolicy(_model))
 
 ORDER_URLS = "wagtailsnippets_marketplace_order"
+TRANSFER_URLS = "wagtailsnippets_marketplace_transferissue"
 # What a moderator may still cancel: unpaid or confirmed orders (the service refuses one with
 # a parcel already with the post office, and says so).
 MODERATOR_CANCELS = {Order.Status.AWAITING_PAYMENT, Order.Status.CONFIRMED}
@@ -308,10 +311,91 @@ class TransferIssueFilterSet(WagtailFilterSet):
         fields = ["reason"]
 
 
+class ResolveForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Decision"), choices=Resolution.choices, widget=forms.RadioSelect
+    )
+    order_number = forms.CharField(
+        label=_("Order this transfer pays for"),
+        required=False,
+        max_length=16,
+        help_text=_(
+            "Only when the transfer had no usable reference: the order number, e.g. CP-24Q7-K3M9."
+        ),
+    )
+    note = forms.CharField(
+        label=_("What you did and why"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Say what you did and why.")},
+    )
+
+    def clean_order_number(self):
+        number = self.cleaned_data["order_number"].strip().upper()
+        if not number:
+            return None
+        payment = (
+            Payment.objects.filter(order__number=number, method="vietqr")
+            .order_by("-created_at")
+            .first()
+        )
+        if payment is None:
+            raise ValidationError(_("No order paid by bank transfer has this number."))
+        return payment
+
+
+class ResolveTransferView(WagtailAdminTemplateMixin, FormView):
+    """A moderator decides an unmatched transfer: confirm the order it pays for, or close it
+    (money sent back by hand, or not for an order). ``transfers.resolve_transfer_issue``
+    records who, when and why."""
+
+    template_name = "marketplace/admin/resolve_transfer.html"
+    form_class = ResolveForm
+    header_icon = "warning"
+    page_title = _("Resolve transfer")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_moderator(request.user):
+            raise PermissionDenied
+        self.issue = get_object_or_404(
+            TransferIssue.objects.select_related("payment__order"), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "issue": self.issue}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            resolve_transfer_issue(
+                self.issue,
+                actor=self.request.user,
+                action=data["action"],
+                note=data["note"],
+                payment=data["order_number"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Transfer resolved and recorded."))
+        return redirect(f"{TRANSFER_URLS}:list")
+
+
+class TransferIssueIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.resolved_at is None and is_moderator(self.request.user):
+            url = reverse(f"{TRANSFER_URLS}:resolve", args=[instance.pk])
+            buttons.append(Button(_("Resolve"), url=url, icon_name="tick", priority=5))
+        return buttons
+
+
 class TransferIssueViewSet(ReadOnlyViewSet):
     model = TransferIssue
     icon = "warning"
     menu_label = _("Unmatched transfers")
+    index_view_class = TransferIssueIndexView
     list_display = [
         "reason",
         vnd_column("amount", _("Amount received")),
@@ -330,6 +414,12 @@ class TransferIssueViewSet(ReadOnlyViewSet):
         return TransferIssue.objects.select_related("resolved_by", "payment__order").annotate(
             is_open=ExpressionWrapper(Q(resolved_at__isnull=True), output_field=BooleanField())
         )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("resolve/<int:pk>/", ResolveTransferView.as_view(), name="resolve"),
+        ]
 
 
 class OrdersGroup(SnippetViewSetGroup):

@@ -91,10 +91,23 @@ def test_seed_demo_places_orders_in_every_state_once(client, prepaid_transfer):
     assert order("to-pack").number in client.get("/ban-hang/don-hang/").content.decode()
 
 
-def test_seed_demo_leaves_out_a_method_that_is_not_offered():
+def test_seed_demo_leaves_out_a_method_that_is_not_offered(settings):
     from marketplace.models import Order
 
+    settings.VIETQR_ACCOUNT_NUMBER = ""  # no bank account: bank transfer is not offered
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert Order.objects.count() == 4 and "vietqr-waiting" in out.getvalue()
     assert not Order.objects.filter(payment_method="vietqr").exists()
+
+
+def test_seed_demo_waits_for_a_real_bank_transfer_when_vietqr_is_offered(bank_keys):
+    """With the platform's account set (as make run has it), the demo's VietQR order is a
+    real one: a pending payment carrying its transfer reference."""
+    from marketplace.models import Order
+
+    call_command("seed_demo", stdout=StringIO())
+    waiting = Order.objects.get(payment_method="vietqr")
+    payment = waiting.payments.get()
+    assert waiting.status == Order.Status.AWAITING_PAYMENT
+    assert payment.reference == waiting.number.replace("-", "")

@@ -168,3 +168,48 @@ def test_a_card_order_cannot_be_confirmed_by_a_bank_transfer(vietqr_order, moder
     assert refused.value.code == "payment"
     card_payment.refresh_from_db()
     assert card_payment.status == Payment.Status.PENDING
+
+
+# --- The admin page -------------------------------------------------------------------------
+
+TRANSFERS = "/admin/snippets/marketplace/transferissue/"
+
+
+def test_a_moderator_resolves_a_transfer_in_the_admin_picking_the_order(
+    client, vietqr_order, moderator, arrive
+):
+    payment = payment_of(vietqr_order)
+    issue = arrive(amount=payment.amount, content="chuyen tien mua che")
+    assert issue.reason == TransferIssue.Reason.NO_REFERENCE
+    client.force_login(moderator)
+    listing = client.get(TRANSFERS).content.decode()
+    resolve_url = f"{TRANSFERS}resolve/{issue.pk}/"
+    assert resolve_url in listing
+
+    refused = client.post(
+        resolve_url, {"action": "confirm", "order_number": "CP-0000-0000", "note": "khớp"}
+    )
+    assert refused.status_code == 200 and "CP-0000-0000" not in str(issue.resolution)
+    issue.refresh_from_db()
+    assert issue.resolved_at is None
+
+    done = client.post(
+        resolve_url,
+        {"action": "confirm", "order_number": vietqr_order.number, "note": "Người mua gọi báo"},
+    )
+    assert done.status_code == 302
+    issue.refresh_from_db()
+    vietqr_order.refresh_from_db()
+    assert issue.resolved_by == moderator and issue.payment == payment
+    assert vietqr_order.status == Order.Status.CONFIRMED
+    assert resolve_url not in client.get(TRANSFERS).content.decode()
+
+
+def test_only_moderators_open_the_resolve_page(client, vietqr_order, producer_user, arrive):
+    issue = arrive(amount=1_000, content="khong ro")
+    client.force_login(producer_user)
+    url = f"{TRANSFERS}resolve/{issue.pk}/"
+    assert client.get(url).status_code in {302, 403}
+    assert client.post(url, {"action": "dismiss", "note": "x"}).status_code in {302, 403}
+    issue.refresh_from_db()
+    assert issue.resolved_at is None

@@ -48,6 +48,8 @@ ROLE_PERMISSIONS = {
         "marketplace.view_payment",
         "marketplace.view_webhookevent",
         "marketplace.view_transferissue",
+        # the post office's fee table (a site setting)
+        "marketplace.change_shippingsettings",
         "traceability.view_batch",
         "traceability.view_traceevent",
         "traceability.view_labelprintrun",

@@ -28,6 +28,7 @@ class MarketplaceConfig(AppConfig):
             page_tree_saved,
         )
         from .signals import desk_sections
+        from .tracking import claim_orders_placed_here
 
         area_page_sections.connect(area_products, dispatch_uid="marketplace_area_products")
         # the seller desk links to its parcels; the account page lists the person's orders
@@ -40,3 +41,5 @@ class MarketplaceConfig(AppConfig):
         post_page_move.connect(page_tree_changed, dispatch_uid="marketplace_catalog_url_moved")
         # the anonymous cart joins the account's at login
         user_logged_in.connect(merge_session_cart, dispatch_uid="marketplace_merge_cart")
+        # and the orders it just placed as a guest, when the phone numbers agree
+        user_logged_in.connect(claim_orders_placed_here, dispatch_uid="marketplace_claim_orders")

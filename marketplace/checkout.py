@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.notifications import notify
+from accounts.phone import normalize_phone
 from places import divisions
 
 from .cart import clean_quantity, summarize
@@ -77,7 +78,11 @@ def _clean_items(items):
     return wanted
 
 
-def _check_address(buyer):
+def _check_buyer(buyer):
+    """The buyer's name, phone (stored +84…) and a commune inside its province, or raise."""
+    if not buyer.name.strip():
+        raise ValidationError(_("Write the buyer's name."), code="name")
+    buyer.phone = normalize_phone(buyer.phone)
     commune = divisions.commune(buyer.commune_code)
     if divisions.province(buyer.province_code) is None:
         raise ValidationError(_("Choose a province."), code="province")
@@ -118,7 +123,7 @@ def place_order(*, checkout_token, items, buyer, method, expected_total, seen_pr
         return existing
     adapter = offered_adapter(method)
     wanted = _clean_items(items)
-    _check_address(buyer)
+    _check_buyer(buyer)
     try:
         with transaction.atomic():
             locked = Product.objects.select_for_update(of=("self",)).order_by("pk")

@@ -13,13 +13,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from places import divisions
 
+from . import tracking
 from .cart import Cart, cart_summary
 from .checkout import Buyer, CheckoutChanged, place_order
 from .checkout_forms import (
@@ -34,8 +33,6 @@ from .payments.registry import adapter_for
 
 SESSION_KEY = "checkout"
 # The tokens of the orders this browser placed last, for a repeated "Đặt hàng".
-PLACED_KEY = "checkout_placed"
-PLACED_KEPT = 5
 
 
 @dataclass(frozen=True)
@@ -237,24 +234,13 @@ def _placed(request, order, token):
     """Empty the cart, forget the checkout, remember its token; off to the method's page."""
     Cart(request).clear()
     request.session.pop(SESSION_KEY, None)
-    placed = [t for t in request.session.get(PLACED_KEY, []) if t != token]
-    request.session[PLACED_KEY] = (placed + [token])[-PLACED_KEPT:]
+    placed = [t for t in request.session.get(tracking.PLACED_KEY, []) if t != token]
+    request.session[tracking.PLACED_KEY] = (placed + [token])[-tracking.PLACED_KEPT :]
     next_url = adapter_for(order.payment_method).next_url(order)
-    messages.success(
-        request, _("Thank you! Your order %(number)s is placed.") % {"number": order.number}
-    )
-    if not request.user.is_authenticated:
-        messages.info(
+    if adapter_for(order.payment_method).prepaid:  # COD lands on the "order placed" banner
+        messages.success(
             request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                _(
-                    "Keep the address of this page to follow your order. Next time, log in "
-                    "first and your orders are kept in your account."
-                ),
-                f"{reverse('accounts:login')}?{urlencode({'next': next_url})}",
-                _("Log in"),
-            ),
+            _("Your order %(number)s is placed: pay now to confirm it.") % {"number": order.number},
         )
     return redirect(next_url)
 
@@ -266,7 +252,7 @@ def _placed_order_url(request):
         token = str(uuid.UUID(request.POST.get("checkout_token", "")))
     except ValueError:
         return None
-    if token not in request.session.get(PLACED_KEY, []):
+    if token not in request.session.get(tracking.PLACED_KEY, []):
         return None
     order = Order.objects.filter(checkout_token=token).first()
     return adapter_for(order.payment_method).next_url(order) if order else None

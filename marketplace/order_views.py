@@ -2,11 +2,13 @@
 its secret link) and the buyer's list of orders. Only ``urls.py`` imports this module."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import login, password_validation
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -112,6 +114,37 @@ def behind_secret_link(view):
     return wrapped
 
 
+class AccountForm(forms.Form):
+    """A guest buyer's password for an account on the order's phone number."""
+
+    password1 = forms.CharField(
+        label=gettext_lazy("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            raise ValidationError(_("The two passwords differ."), code="mismatch")
+        if first:
+            from accounts.models import User
+
+            user = User(phone=self.order.buyer_phone, full_name=self.order.buyer_name)
+            password_validation.validate_password(first, user)
+        return data
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why do you cancel?"),
@@ -121,7 +154,7 @@ class CancelForm(forms.Form):
     )
 
 
-def _tracking_page(request, order, form=None, status=200):
+def _tracking_page(request, order, form=None, status=200, account_form=None):
     parcels_of_order = list(order.seller_orders.all())
     refusal = tracking.cancel_refusal(order, request.user, [p.status for p in parcels_of_order])
     return render(
@@ -137,6 +170,9 @@ def _tracking_page(request, order, form=None, status=200):
             "is_open": order.status in tracking.BUYER_CANCELS_ORDERS,
             "cancel_refusal": refusal,
             "cancel_form": form or CancelForm(),
+            "account_offer": tracking.account_offer(request, order),
+            "account_form": account_form or AccountForm(order=order),
+            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
         },
         status=status,
     )
@@ -175,6 +211,29 @@ def order_cancel(request, token):
             return redirect(order.get_absolute_url())
     order = tracking.order_for_token(token)  # as it is now
     return _tracking_page(request, order, form=form, status=400)
+
+
+@behind_secret_link
+@require_POST
+def order_account(request, token):
+    """A guest buyer, right after placing, makes an account on the order's phone number with
+    a password: the order becomes theirs and they are logged in."""
+    order, missing = _order_or_404(request, token)
+    if missing:
+        return missing
+    if tracking.account_offer(request, order) != "create":
+        raise PermissionDenied
+    form = AccountForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            user = tracking.create_buyer_account(order, form.cleaned_data["password1"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="accounts.backends.PhoneBackend")
+            messages.success(request, _("Your account is made: your orders are kept in it."))
+            return redirect(order.get_absolute_url())
+    return _tracking_page(request, order, status=400, account_form=form)
 
 
 # --- The buyer's own orders -------------------------------------------------------------------

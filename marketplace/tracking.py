@@ -25,6 +25,11 @@ BUYER_CANCELS_ORDERS = {Order.Status.AWAITING_PAYMENT, Order.Status.CONFIRMED}
 
 # The query string of the tracking page right after placing: "Đặt hàng thành công".
 JUST_PLACED = "moi"
+# The checkout tokens of the orders this browser placed (the session remembers the last few):
+# a double click lands on the same order, and only the browser that placed an order is
+# offered to make an account for it.
+PLACED_KEY = "checkout_placed"
+PLACED_KEPT = 5
 
 
 def confirmation_url(order):
@@ -160,3 +165,49 @@ def masked_phone(display):
     if len(digits) < 3:
         return display[:4] + " •••"
     return " ".join([digits[0], *("•••" for _part in digits[1:-1]), digits[-1]])
+
+
+# --- An account, offered after placing --------------------------------------------------------
+
+
+def placed_here(request, order):
+    """True when this browser placed ``order`` (its checkout token is in the session)."""
+    return str(order.checkout_token) in request.session.get(PLACED_KEY, [])
+
+
+def account_offer(request, order):
+    """What the tracking page offers a guest buyer: "create" (no account has this phone yet),
+    "login" (one has), or None (the order has an account, or this browser did not place it)."""
+    if order.buyer_id or request.user.is_authenticated or not placed_here(request, order):
+        return None
+    from accounts.models import User
+
+    return "login" if User.objects.filter(phone=order.buyer_phone).exists() else "create"
+
+
+def create_buyer_account(order, password):
+    """A buyer account on the order's name and phone, owning ``order``; the order is re-read
+    under its lock so two submits make one account."""
+    from accounts.models import User
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.buyer_id or User.objects.filter(phone=order.buyer_phone).exists():
+            raise ValidationError(
+                _("An account with this phone number exists already: log in instead."),
+                code="exists",
+            )
+        user = User.objects.create_user(order.buyer_phone, password, full_name=order.buyer_name)
+        order.buyer = user
+        order.save(update_fields=["buyer"])
+    return user
+
+
+def claim_orders_placed_here(sender, request, user, **kwargs):
+    """At login (``user_logged_in`` receiver): the guest orders this browser just placed with
+    the account's own phone number join the account's orders."""
+    tokens = request.session.get(PLACED_KEY, []) if hasattr(request, "session") else []
+    if tokens:
+        Order.objects.filter(
+            checkout_token__in=tokens, buyer__isnull=True, buyer_phone=user.phone
+        ).update(buyer=user)

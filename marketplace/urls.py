@@ -40,6 +40,7 @@ urlpatterns = [
     path("thanh-toan/xac-nhan/", checkout_views.review, name="checkout_review"),
     path("don-hang/<str:token>/", order_views.order_tracking, name="order_tracking"),
     path("don-hang/<str:token>/huy/", order_views.order_cancel, name="order_cancel"),
+    path("don-hang/<str:token>/tai-khoan/", order_views.order_account, name="order_account"),
     # under /tai-khoan/ with the account pages; accounts sits above marketplace, so served here
     path("tai-khoan/don-hang/", order_views.my_orders, name="my_orders"),
     path("don-hang/<str:token>/the/", card_views.card_payment, name="card_payment"),

@@ -71,6 +71,8 @@ PUBLIC = {
     "is the key, no account needed (tests/marketplace/test_order_tracking.py)",
     "marketplace:order_cancel": "the buyer's Huỷ đơn on the tracking page: the token is the key; "
     "an order placed from an account also needs that account (test_order_tracking.py)",
+    "marketplace:order_account": "a guest buyer makes an account for the order: the token is the "
+    "key, and only the browser that placed the order may (test_order_tracking.py)",
     "marketplace:card_payment": "an order's card page, under its unguessable tracking link (the "
     "buyer's key, as on the tracking page; tests/marketplace/test_card_payments.py)",
     "marketplace:stripe_webhook": "Stripe's events: the signature on the raw body is the "

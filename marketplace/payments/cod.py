@@ -16,6 +16,12 @@ class CashOnDelivery(PaymentAdapter):
         """Each parcel's cash to collect: its goods plus its shipping fee."""
         order.seller_orders.update(cod_amount=F("goods_total") + F("shipping_fee"))
 
+    def next_url(self, order):
+        """The tracking page with its "order placed" banner: nothing is left to pay now."""
+        from ..tracking import confirmation_url
+
+        return confirmation_url(order)
+
     def refund(self, payment):
         """Cash is taken only at delivery, so a cancelled COD order has nothing to return."""
         return False

@@ -334,8 +334,9 @@ def test_a_changed_fee_table_changes_the_cart_s_fee(english, tea):
     assert "up to 44.000" in parcels(english.get(CART))[tea.producer.name]
 
 
-def test_the_fee_table_is_in_the_admin_settings_menu(client, make_user, home_page):
-    client.force_login(make_user(is_superuser=True, is_staff=True))
+def test_moderators_find_the_fee_table_in_the_admin_settings_menu(client, moderator, home_page):
+    assert not moderator.is_superuser  # the role's own permission opens it
+    client.force_login(moderator)
     menu = text(client.get("/admin/"))
     assert "/admin/settings/marketplace/shippingsettings/" in menu
     site = Site.objects.get(is_default_site=True)

@@ -330,3 +330,12 @@ def test_money_after_expiry_is_recorded_and_sent_back(
     assert payment.status == Payment.Status.REFUNDED
     notes = list(waiting_order.events.values_list("note", flat=True))
     assert sum(format_vnd(payment.amount) in note for note in notes) == 2  # arrived, refunded
+
+
+def test_the_buyers_phone_is_stored_in_one_form_and_a_bad_one_refused(place, tea):
+    assert place([(tea, 1)], phone="0912 345 678").buyer_phone == "+84912345678"
+    with pytest.raises(ValidationError):
+        place([(tea, 1)], phone="12345")
+    with pytest.raises(ValidationError):
+        place([(tea, 1)], name="  ")
+    assert Order.objects.count() == 1

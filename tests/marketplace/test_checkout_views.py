@@ -9,11 +9,11 @@ import pytest
 from django.conf import settings
 
 from marketplace.cart import SESSION_KEY as CART_KEY
-from marketplace.checkout_views import PLACED_KEY
 from marketplace.checkout_views import SESSION_KEY as CHECKOUT_KEY
 from marketplace.models import CartLine, Order, OrderLine, Product
 from marketplace.prices import format_vnd
 from marketplace.shipping import DEFAULT_TABLE
+from marketplace.tracking import PLACED_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_an_anonymous_buyer_orders_with_cash_on_delivery(at_review, tea):
 
     order = Order.objects.get()
     assert placed.status_code == 302
-    assert placed["Location"] == f"/don-hang/{order.tracking_token}/"
+    assert placed["Location"] == f"/don-hang/{order.tracking_token}/?moi=1"  # "order placed"
     assert str(order.checkout_token) == form["checkout_token"]
     assert (order.buyer, order.buyer_name, order.buyer_phone) == (
         None,
@@ -108,18 +108,12 @@ def test_an_anonymous_buyer_orders_with_cash_on_delivery(at_review, tea):
     assert CHECKOUT_KEY not in at_review.session
 
 
-def messages_shown(client):
-    """The messages waiting for the next page (the tracking page may be a stand-in)."""
-    page = text(client.get("/gio-hang/"))
-    return page.split("</header>")[1].split('<main id="main"')[0]
-
-
-def test_after_placing_an_anonymous_buyer_is_offered_to_log_in(at_review):
-    at_review.post(REVIEW, review_form(at_review.get(REVIEW)))
+def test_after_placing_an_anonymous_buyer_is_offered_an_account(at_review):
+    landed = at_review.post(REVIEW, review_form(at_review.get(REVIEW)))
     order = Order.objects.get()
-    page = messages_shown(at_review)
-    assert f"Your order {order.number} is placed." in page
-    assert f'href="/tai-khoan/dang-nhap/?next=%2Fdon-hang%2F{order.tracking_token}%2F"' in page
+    page = text(at_review.get(landed["Location"]))
+    assert 'id="dat-hang-thanh-cong"' in page and order.number in page
+    assert f'action="/don-hang/{order.tracking_token}/tai-khoan/"' in page
 
 
 def test_a_logged_in_buyer_s_order_is_theirs_and_their_details_are_offered(english, tea, make_user):
@@ -135,8 +129,8 @@ def test_a_logged_in_buyer_s_order_is_theirs_and_their_details_are_offered(engli
     order = Order.objects.get()
     assert order.buyer == buyer
     assert not CartLine.objects.filter(user=buyer).exists()
-    shown = messages_shown(english)
-    assert order.number in shown and "dang-nhap" not in shown
+    page = text(english.get(order.get_absolute_url()))
+    assert order.number in page and 'id="tao-tai-khoan"' not in page
 
 
 # --- Idempotency ------------------------------------------------------------------------------

@@ -283,3 +283,77 @@ def test_the_account_page_shows_the_latest_five_and_links_to_all(client, place, 
 def test_my_orders_needs_a_login(client):
     response = client.get("/tai-khoan/don-hang/")
     assert response.status_code == 302 and "dang-nhap" in response["Location"]
+
+
+# --- An account, offered after placing ---------------------------------------------------------
+
+
+def placed_by(client, order):
+    """The browser ``client`` placed ``order`` (as the checkout's last step remembers it)."""
+    from marketplace.tracking import PLACED_KEY
+
+    session = client.session
+    session[PLACED_KEY] = [str(order.checkout_token)]
+    session.save()
+
+
+def test_the_guest_who_placed_the_order_makes_an_account_with_a_password(client, place, tea):
+    from accounts.models import User
+
+    order = place([(tea, 1)], phone="0987111222")
+    placed_by(client, order)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert 'id="tao-tai-khoan"' in page
+
+    mismatch = client.post(
+        f"{order.get_absolute_url()}tai-khoan/",
+        {"password1": "che-shan-tuyet-9", "password2": "khac-hoan-toan-7"},
+    )
+    assert mismatch.status_code == 400 and not User.objects.filter(phone="+84987111222")
+
+    made = client.post(
+        f"{order.get_absolute_url()}tai-khoan/",
+        {"password1": "che-shan-tuyet-9", "password2": "che-shan-tuyet-9"},
+    )
+    assert made.status_code == 302
+    user = User.objects.get(phone="+84987111222")
+    order.refresh_from_db()
+    assert order.buyer == user and user.full_name == order.buyer_name
+    assert user.check_password("che-shan-tuyet-9")
+    assert client.get("/tai-khoan/don-hang/").status_code == 200  # logged in
+    assert order.number in client.get("/tai-khoan/don-hang/").content.decode()
+
+
+def test_someone_else_holding_the_link_is_not_offered_an_account(client, place, tea):
+    from accounts.models import User
+
+    order = place([(tea, 1)], phone="0987111223")
+    assert 'id="tao-tai-khoan"' not in client.get(order.get_absolute_url()).content.decode()
+    refused = client.post(
+        f"{order.get_absolute_url()}tai-khoan/",
+        {"password1": "che-shan-tuyet-9", "password2": "che-shan-tuyet-9"},
+    )
+    assert refused.status_code == 403
+    assert not User.objects.filter(phone="+84987111223").exists()
+
+
+def test_a_phone_with_an_account_is_offered_to_log_in_and_the_order_joins_it(
+    client, place, tea, make_user
+):
+    from tests.conftest import PASSWORD
+
+    owner = make_user(phone="0987111224")
+    order = place([(tea, 1)], phone="0987111224")
+    placed_by(client, order)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert 'id="dang-nhap"' in page and 'id="tao-tai-khoan"' not in page
+    assert (
+        client.post(
+            f"{order.get_absolute_url()}tai-khoan/",
+            {"password1": "che-shan-tuyet-9", "password2": "che-shan-tuyet-9"},
+        ).status_code
+        == 403
+    )
+    client.post("/tai-khoan/dang-nhap/", {"username": "0987111224", "password": PASSWORD})
+    order.refresh_from_db()
+    assert order.buyer == owner

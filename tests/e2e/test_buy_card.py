@@ -2,54 +2,25 @@
 buyer types the test card 4242 4242 4242 4242 and lands on the order's tracking page; Stripe's
 webhook, which localstripe also sends, confirms nothing a second time."""
 
+import io
 import time
-import uuid
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
-from marketplace.cart import load_products, summarize
-from marketplace.checkout import Buyer, place_order
-from marketplace.models import Order, OrderEvent, Producer, Product, WebhookEvent
+from accounts.demo import DEMO_PASSWORD
+from marketplace.models import Order, OrderEvent, Product, WebhookEvent
+from tests.e2e.buying import buy, farmer_sees_the_parcel
 from tests.e2e.conftest import shot
+from tests.e2e.test_buy_cod import DEMO_FARMER, DEMO_TEA
 
 
 @pytest.fixture
-def card_order(db, producer_user):
-    producer = Producer.objects.create(
-        name="HTX Chè Shan Tuyết Suối Giàng",
-        slug="htx-che-suoi-giang",
-        province_code="15",
-        commune_code="04672",
-        verification=Producer.Verification.VERIFIED,
-    )
-    producer.members.add(producer_user)
-    tea = Product.objects.create(
-        producer=producer,
-        name="Chè Shan Tuyết búp bạc",
-        slug="che-shan-tuyet-bup-bac",
-        category=Product.Category.TEA,
-        price=450_000,
-        unit="gói 200 g",
-        quantity_available=10,
-        shipping_weight_grams=250,
-        review_state=Product.Review.APPROVED,
-    )
-    buyer = Buyer(
-        name="Nguyễn Thu Hà",
-        phone="0912345678",
-        province_code="01",
-        commune_code="00004",
-        street="12 Hàng Bông",
-    )
-    summary = summarize({tea.pk: 2}, load_products([tea.pk]), buyer.province_code)
-    return place_order(
-        checkout_token=uuid.uuid4(),
-        items=[(tea.pk, 2)],
-        buyer=buyer,
-        method="card",
-        expected_total=summary.total,
-    )
+def tea(db):
+    """The demo's Shan Tuyết tea, on sale through the demo's catalogue."""
+    call_command("seed_demo", stdout=io.StringIO())
+    return Product.objects.get(slug=DEMO_TEA)
 
 
 def confirmations(order):
@@ -58,13 +29,15 @@ def confirmations(order):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_buyer_pays_by_card_and_lands_on_the_tracking_page(
-    live_server, phone, localstripe, card_order
+    live_server, phone, browser, localstripe, tea
 ):
     localstripe.point_webhook_at(f"{live_server.url}/webhooks/stripe/")
     page = phone.new_page()
-    page.goto(
-        live_server.url + reverse("marketplace:card_payment", args=[card_order.tracking_token])
+    card_order, total = buy(page, live_server.url, tea, 2, "card", "card-00")
+    assert page.url == live_server.url + reverse(
+        "marketplace:card_payment", args=[card_order.tracking_token]
     )
+    assert card_order.total == total and card_order.status == Order.Status.AWAITING_PAYMENT
     # localstripe's Stripe.js draws plain inputs where Stripe's draws its card frame
     page.locator("#card-element input[placeholder=number]").fill("4242424242424242")
     page.locator("#card-element input[placeholder=exp_month]").fill("12")
@@ -90,3 +63,7 @@ def test_a_buyer_pays_by_card_and_lands_on_the_tracking_page(
     stored = WebhookEvent.objects.get()
     assert stored.signature_valid and stored.error == ""
     assert confirmations(card_order).count() == 1
+
+    farmer_sees_the_parcel(
+        browser, live_server.url, DEMO_FARMER, card_order, "card-03", DEMO_PASSWORD
+    )

@@ -3,61 +3,36 @@ product page, cart, the four checkout screens, "Đặt hàng", and the order's o
 again with JavaScript off, where the commune list follows the province by a reload."""
 
 import io
-import re
 
 import pytest
 from django.core.management import call_command
 
+from accounts.demo import DEMO_PASSWORD
 from marketplace.models import Order, OrderLine, Product
 from marketplace.shipping import fee_table
+from tests.e2e.buying import (
+    DEMO_FARMER,
+    DEMO_TEA,
+    TRACKING,
+    add_to_cart,
+    choose_and_place,
+    contact,
+    farmer_sees_the_parcel,
+    fits_the_phone,
+    placed_order,
+)
 from tests.e2e.conftest import PHONE, shot
-
-DEMO_TEA = "che-shan-tuyet-co-thu-suoi-giang"
-TRACKING = re.compile(r"/don-hang/([\w-]+)/$")
-
-
-def fits_the_phone(page):
-    """Nothing wider than the screen: no sideways scrolling."""
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
-def add_to_cart(page, url, quantity):
-    page.goto(url)
-    page.locator("#add-quantity").fill(str(quantity))
-    page.locator("#add-to-cart button[type=submit]").click()
-    page.wait_for_url("**/gio-hang/")
-
-
-def contact(page, name, phone):
-    page.locator("#checkout-button").click()
-    page.wait_for_url("**/thanh-toan/")
-    page.locator("[name=name]").fill(name)
-    page.locator("[name=phone]").fill(phone)
-    page.locator("#checkout-continue").click()
-    page.wait_for_url("**/thanh-toan/dia-chi/")
-
-
-def placed_order(page):
-    """The order whose tracking page the browser is on (the demo has orders of its own)."""
-    return Order.objects.get(tracking_token=TRACKING.search(page.url).group(1))
 
 
 def pay_cash_and_place(page, shots):
-    page.wait_for_url("**/thanh-toan/thanh-toan/")
-    assert page.locator("input[name=method][value=cod]").is_checked()
-    shot(page, f"{shots}-5-payment")
-    page.locator("#checkout-continue").click()
-    page.wait_for_url("**/thanh-toan/xac-nhan/")
-    assert fits_the_phone(page)
-    shot(page, f"{shots}-6-review")
-    total = int(page.locator("#order-total").get_attribute("data-total"))
-    page.locator("#place-order-button").click()
+    assert page.locator("input[name=method][value=cod]").is_checked()  # the default
+    total = choose_and_place(page, "cod", shots)
     page.wait_for_url(TRACKING)
     return total
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_anonymous_buyer_pays_cash_on_delivery(live_server, phone):
+def test_an_anonymous_buyer_pays_cash_on_delivery(live_server, phone, browser):
     call_command("seed_demo", stdout=io.StringIO())
     tea = Product.objects.get(slug=DEMO_TEA)
     stock = tea.quantity_available
@@ -85,7 +60,8 @@ def test_an_anonymous_buyer_pays_cash_on_delivery(live_server, phone):
     shot(page, "buy-7-placed")
 
     order = placed_order(page)
-    assert page.url == f"{live_server.url}/don-hang/{order.tracking_token}/"
+    assert page.url == f"{live_server.url}/don-hang/{order.tracking_token}/?moi=1"
+    assert page.locator("#dat-hang-thanh-cong").is_visible()
     assert order.number in page.locator("h1").inner_text()
     assert (order.buyer, order.buyer_name, order.buyer_phone) == (
         None,
@@ -112,6 +88,9 @@ def test_an_anonymous_buyer_pays_cash_on_delivery(live_server, phone):
     assert page.locator("#cart-empty").is_visible()
     assert page.locator("#header-cart").get_attribute("data-count") == "0"
 
+    # The farmer finds the parcel to pack on the seller desk.
+    farmer_sees_the_parcel(browser, live_server.url, DEMO_FARMER, order, "buy-8", DEMO_PASSWORD)
+
 
 @pytest.mark.django_db(transaction=True)
 def test_the_address_step_works_without_javascript(live_server, browser):
@@ -137,9 +116,10 @@ def test_the_address_step_works_without_javascript(live_server, browser):
     page.locator("#checkout-continue").click()
     pay_cash_and_place(page, "buy-nojs")
     order = placed_order(page)
+    assert page.url == f"{live_server.url}/don-hang/{order.tracking_token}/?moi=1"
+    assert page.locator("#dat-hang-thanh-cong").is_visible()
     context.close()
 
-    assert page.url == f"{live_server.url}/don-hang/{order.tracking_token}/"
     assert (order.province_code, order.commune_code, order.village) == (
         "15",
         "04672",

@@ -2,20 +2,22 @@
 buyer sees the code and the details to type, the bank's signed notification arrives, and the
 page, reloading by itself, hands the buyer over to the order's tracking page."""
 
-import uuid
+import io
 
 import pytest
 import requests
 import zxingcpp
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
+from accounts.demo import DEMO_PASSWORD
 from marketplace import transfers
-from marketplace.cart import load_products, summarize
-from marketplace.checkout import Buyer, place_order
-from marketplace.models import Order, OrderEvent, Producer, Product, WebhookEvent
+from marketplace.models import Order, OrderEvent, Product, WebhookEvent
 from marketplace.payments import vietqr
+from tests.e2e.buying import buy, farmer_sees_the_parcel
 from tests.e2e.conftest import ARTIFACTS, PHONE, shot
+from tests.e2e.test_buy_cod import DEMO_FARMER, DEMO_TEA
 from tests.marketplace.bank_support import SECRET, notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,41 +33,10 @@ def bank_account(settings):
 
 
 @pytest.fixture
-def transfer_order(bank_account, producer_user):
-    producer = Producer.objects.create(
-        name="HTX Chè Shan Tuyết Suối Giàng",
-        slug="htx-che-suoi-giang",
-        province_code="15",
-        commune_code="04672",
-        verification=Producer.Verification.VERIFIED,
-    )
-    producer.members.add(producer_user)
-    tea = Product.objects.create(
-        producer=producer,
-        name="Chè Shan Tuyết búp bạc",
-        slug="che-shan-tuyet-bup-bac",
-        category=Product.Category.TEA,
-        price=450_000,
-        unit="gói 200 g",
-        quantity_available=10,
-        shipping_weight_grams=250,
-        review_state=Product.Review.APPROVED,
-    )
-    buyer = Buyer(
-        name="Nguyễn Thu Hà",
-        phone="0912345678",
-        province_code="01",
-        commune_code="00004",
-        street="12 Hàng Bông",
-    )
-    summary = summarize({tea.pk: 2}, load_products([tea.pk]), buyer.province_code)
-    return place_order(
-        checkout_token=uuid.uuid4(),
-        items=[(tea.pk, 2)],
-        buyer=buyer,
-        method="vietqr",
-        expected_total=summary.total,
-    )
+def tea(bank_account):
+    """The demo's Shan Tuyết tea, on sale through the demo's catalogue."""
+    call_command("seed_demo", stdout=io.StringIO())
+    return Product.objects.get(slug=DEMO_TEA)
 
 
 @pytest.fixture
@@ -78,13 +49,17 @@ def phone_without_js(browser):
 
 
 def test_a_buyer_pays_by_bank_transfer_and_lands_on_the_tracking_page(
-    live_server, phone_without_js, transfer_order
+    live_server, phone_without_js, browser, tea
 ):
-    payment = transfer_order.payments.get()
     page = phone_without_js.new_page()
-    page.goto(
-        live_server.url + reverse("marketplace:bank_transfer", args=[transfer_order.tracking_token])
+    transfer_order, total = buy(
+        page, live_server.url, tea, 2, "vietqr", "vietqr-00", javascript=False
     )
+    assert page.url == live_server.url + reverse(
+        "marketplace:bank_transfer", args=[transfer_order.tracking_token]
+    )
+    assert transfer_order.total == total
+    payment = transfer_order.payments.get()
 
     code = page.locator("#vietqr-code svg")
     box = code.bounding_box()
@@ -120,3 +95,7 @@ def test_a_buyer_pays_by_bank_transfer_and_lands_on_the_tracking_page(
     assert WebhookEvent.objects.get().processed_at is not None
     confirmed = OrderEvent.objects.filter(order=transfer_order, seller_order=None)
     assert confirmed.filter(to_status="confirmed").count() == 1
+
+    farmer_sees_the_parcel(
+        browser, live_server.url, DEMO_FARMER, transfer_order, "vietqr-03", DEMO_PASSWORD
+    )

@@ -27,7 +27,10 @@ WEBHOOK = "/webhooks/stripe/"
 
 @pytest.fixture
 def tea(producer, make_product):
-    return make_product(producer, name="Chè Shan Tuyết", price=450_000, quantity_available=10)
+    # no photo: transactional tests flush the photos' root collection with everything else
+    return make_product(
+        producer, photos=0, name="Chè Shan Tuyết", price=450_000, quantity_available=10
+    )
 
 
 @pytest.fixture

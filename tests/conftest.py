@@ -62,3 +62,16 @@ def home_page(db):
         defaults={"hostname": "localhost", "port": 80, "root_page": home},
     )
     return home
+
+
+@pytest.fixture(autouse=True)
+def celery_join_flag_reset():
+    """Eager tasks run in several threads at once (the concurrency tests) can leave Celery's
+    process-wide "joining would block" flag set: ``celery.result.denied_join_result`` saves and
+    restores it without a lock. A later test that waits for a real worker's result would then
+    be refused ("Never call result.get() within a task!"), so every test starts clear."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)

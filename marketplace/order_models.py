@@ -32,8 +32,8 @@ from .models import InvalidTransition, Producer, Product
 MAX_LINE_QUANTITY = 999
 MAX_CART_LINES = 50
 
-# Order numbers: CP-XXXX-XXXX in Crockford base 32 without I, L, O, U (nothing to misread
-# when read out on the phone).
+# Order numbers such as CP-24Q7-K3M9: 8 characters in Crockford base 32, without I, L, O and U
+# (nothing to misread when read out on the phone).
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 

@@ -1,7 +1,7 @@
-""""Đặt hàng" pressed several times at once from one phone (an impatient double tap, a flaky
-connection resending the form): every press lands on the same order, and only one order is
-made. The presses run in threads on PostgreSQL (``make test-services``); SQLite takes one
-writer at a time, so there they are sent one after the other (tests/concurrency.py)."""
+"""The "Đặt hàng" button pressed several times at once from one phone (an impatient double
+tap, a flaky connection resending the form): every press lands on the same order, and only one
+order is made. The presses run in threads on PostgreSQL (``make test-services``); SQLite takes
+one writer at a time, so there they are sent one after the other (tests/concurrency.py)."""
 
 import pytest
 from django.test import Client

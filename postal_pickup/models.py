@@ -106,7 +106,7 @@ class PickupJob(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="jobs",
-        help_text=_("Empty: no office serves the farmer's commune, or pickup failed too often."),
+        help_text=_("Empty: no office serves the farmer's commune."),
     )
     needs_moderator = models.BooleanField(
         _("in the moderators' queue"), default=False, db_index=True

@@ -5,7 +5,7 @@ services write them), the moderators' queue first."""
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -78,7 +78,9 @@ class PostOfficeViewSet(SnippetViewSet):
 
 class PickupJobFilterSet(WagtailFilterSet):
     needs_moderator = django_filters.BooleanFilter(label=_("In the moderators' queue"))
-    pickup_date = django_filters.DateFromToRangeFilter(label=_("Pickup date"))
+    pickup_date = django_filters.DateFromToRangeFilter(
+        label=_("Pickup date"), widget=DateRangePickerWidget
+    )
 
     class Meta:
         model = PickupJob

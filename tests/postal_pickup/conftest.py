@@ -45,7 +45,7 @@ def office(make_office, postal_staff):
 
 
 @pytest.fixture
-def seller_order(make_product, producer, place, django_capture_on_commit_callbacks):
+def seller_order(make_product, producer, place, django_capture_on_commit_callbacks):  # noqa: F811
     """A confirmed COD order's seller order, placed without running the after-commit work (so
     no job exists yet unless a test makes it)."""
     product = make_product(producer, photos=0)

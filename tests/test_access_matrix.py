@@ -593,6 +593,8 @@ ADMIN_PAGES = [
     "/admin/snippets/marketplace/payment/",
     "/admin/snippets/marketplace/webhookevent/",
     "/admin/snippets/marketplace/transferissue/",
+    "/admin/snippets/postal_pickup/pickupjob/",
+    "/admin/snippets/postal_pickup/postoffice/",
     "/django-admin/",
 ]
 

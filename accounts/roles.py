@@ -50,6 +50,12 @@ ROLE_PERMISSIONS = {
         "marketplace.view_transferissue",
         # the post office's fee table (a site setting)
         "marketplace.change_shippingsettings",
+        # postal pickup: the offices and the communes they serve; jobs are only looked at
+        "postal_pickup.add_postoffice",
+        "postal_pickup.change_postoffice",
+        "postal_pickup.view_postoffice",
+        "postal_pickup.view_pickupjob",
+        "postal_pickup.view_pickupjobevent",
         "traceability.view_batch",
         "traceability.view_traceevent",
         "traceability.view_labelprintrun",

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "growing_areas",
     "marketplace",
     "traceability",
+    "postal_pickup",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -391,6 +392,18 @@ TRACEABILITY_MIN_NETWORKS_TO_FLAG = env.int("TRACEABILITY_MIN_NETWORKS_TO_FLAG",
 CELERY_BEAT_SCHEDULE["traceability-count-recent-scans"] = {
     "task": "traceability.tasks.count_recent_scans",
     "schedule": timedelta(minutes=1),
+}
+
+# Postal pickup (README, "Postal pickup"). An order confirmed before this hour (local time) is
+# collected on the next working day, after it on the working day after that. Working days are
+# weekday numbers, Monday = 0.
+POSTAL_PICKUP_CUTOFF_HOUR = env.int("POSTAL_PICKUP_CUTOFF_HOUR", default=14)
+POSTAL_WORKING_DAYS = [
+    int(day) for day in env.list("POSTAL_WORKING_DAYS", default=["0", "1", "2", "3", "4", "5"])
+]
+CELERY_BEAT_SCHEDULE["postal-pickup-create-missing-jobs"] = {
+    "task": "postal_pickup.tasks.create_missing_jobs",
+    "schedule": timedelta(minutes=5),
 }
 
 # Growing areas (docs/growing_areas.md). No official format of the growing-area code could be

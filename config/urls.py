@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("growing_areas.urls")),
     path("", include("marketplace.urls")),
     path("", include("traceability.urls")),
+    path("", include("postal_pickup.urls")),
 ]
 
 if settings.SERVE_MEDIA:

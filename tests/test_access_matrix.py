@@ -45,6 +45,8 @@ from marketplace.models import (
     SellerOrder,
 )
 from marketplace.photos import prepare_photo
+from postal_pickup.models import PickupJob, PostOffice, ServedCommune
+from postal_pickup.services import create_job
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import jpeg_bytes, upload
 from traceability import printing
@@ -229,6 +231,19 @@ MATRIX = {
     "traceability:print_run_void": Entry(
         kwargs=lambda w, t: {"pk": t.run.pk}, post=lambda w, t: {"reason": "In hỏng"}
     ),
+    # the post office's page: "postal" works at no office, so no job is theirs; the staff of
+    # the office serving the targets' commune ("postal_a") mark them
+    "postal_pickup:pickup_list": Entry(),
+    "postal_pickup:job_picked_up": Entry(
+        kwargs=lambda w, t: {"pk": t.parcel.pickup_job.pk},
+        post=lambda w, t: {"parcels": "1", "weight_grams": "900"},
+        control=("postal_a", "alone"),
+    ),
+    "postal_pickup:job_failed": Entry(
+        kwargs=lambda w, t: {"pk": t.parcel.pickup_job.pk},
+        post=lambda w, t: {"reason": "farmer_away", "note": ""},
+        control=("postal_a", "alone"),
+    ),
 }
 
 # Who must not use each target's objects.
@@ -389,6 +404,7 @@ def world(settings, tmp_path):
         "helper_a": _user(Role.COMMUNITY_HELPER, "Người hỗ trợ xã A"),
         "helper_b": _user(Role.COMMUNITY_HELPER, "Người hỗ trợ xã B"),
         "postal": _user(Role.POSTAL_STAFF, "Bưu tá"),
+        "postal_a": _user(Role.POSTAL_STAFF, "Bưu tá xã A"),
         "moderator": _user(Role.MODERATOR, "Kiểm duyệt viên"),
     }
     HelperCommune.objects.create(helper=users["helper_a"], commune_code="04672")
@@ -398,6 +414,14 @@ def world(settings, tmp_path):
         "alone": _target("alone", users["farmer_alone"], "15", "04672"),
         "b": _target("b", users["farmer_b"], "01", "00004"),
     }
+    # the post office of commune A (targets "a" and "alone") has their parcels to collect
+    office = PostOffice.objects.create(
+        code="PO-A", name="Bưu điện xã A", province_code="15", commune_code="04672"
+    )
+    ServedCommune.objects.create(office=office, commune_code="04672")
+    office.staff.add(users["postal_a"])
+    for target in targets.values():
+        create_job(target.parcel)
     # the helper of A has asked the farmer who signed up alone; no answer yet
     ListingEvent.objects.create(
         producer=targets["alone"].producer,
@@ -428,6 +452,7 @@ COMPARED_ROWS = [
     Label,
     Order,
     SellerOrder,
+    PickupJob,
 ]
 
 
@@ -593,6 +618,8 @@ ADMIN_PAGES = [
     "/admin/snippets/marketplace/payment/",
     "/admin/snippets/marketplace/webhookevent/",
     "/admin/snippets/marketplace/transferissue/",
+    "/admin/snippets/postal_pickup/pickupjob/",
+    "/admin/snippets/postal_pickup/postoffice/",
     "/django-admin/",
 ]
 

@@ -14,6 +14,7 @@ HISTORIES = {
     "growing_areas.StatusChange",
     "marketplace.ListingEvent",
     "marketplace.OrderEvent",
+    "postal_pickup.PickupJobEvent",
     "traceability.LabelVoiding",
     "traceability.Scan",
     "traceability.TraceAttachment",

@@ -1,0 +1,192 @@
+"""Post offices, the communes they serve, and one pickup job per seller order.
+
+A job's status set and its allowed transitions live here and nowhere else; every change goes
+through ``PickupJob.move_to`` (which refuses an illegal step) and is recorded as a
+``PickupJobEvent`` by the services in ``services.py``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from accounts.audit import AuditRecord
+from marketplace.models import InvalidTransition
+from places.models import Address, CommuneCodeField
+
+from .sscc import validate_sscc
+
+# A job that failed this many times leaves its office's list for the moderators' queue.
+MAX_PICKUP_FAILURES = 3
+
+
+class PostOffice(Address, ClusterableModel):
+    """A post office: it collects the parcels of the communes it serves."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone number"), max_length=16, blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("postal staff"),
+        blank=True,
+        related_name="post_offices",
+    )
+
+    class Meta:
+        verbose_name = _("post office")
+        verbose_name_plural = _("post offices")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ServedCommune(models.Model):
+    """A commune whose parcels one office collects; each commune has at most one office."""
+
+    office = ParentalKey(PostOffice, on_delete=models.CASCADE, related_name="served_communes")
+    commune_code = CommuneCodeField(unique=True)
+
+    class Meta:
+        verbose_name = _("commune served")
+        verbose_name_plural = _("communes served")
+        ordering = ["commune_code"]
+
+    def __str__(self):
+        commune = self.commune
+        return commune.name if commune else self.commune_code
+
+    @property
+    def commune(self):
+        from places import divisions
+
+        return divisions.commune(self.commune_code)
+
+
+class PickupJob(models.Model):
+    """The post office's visit to one farmer for one seller order's parcel."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for pickup")
+        PICKED_UP = "picked_up", _("Picked up")
+        FAILED = "failed", _("Pickup failed")
+        IN_TRANSIT = "in_transit", _("In transit")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
+        DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+        RETURNED = "returned", _("Returned")
+
+    TRANSITIONS = {
+        Status.WAITING: {Status.PICKED_UP, Status.FAILED},
+        # a failed pickup is tried again on the next working day
+        Status.FAILED: {Status.PICKED_UP, Status.FAILED},
+        Status.PICKED_UP: {Status.IN_TRANSIT, Status.OUT_FOR_DELIVERY, Status.DELIVERED},
+        Status.IN_TRANSIT: {Status.OUT_FOR_DELIVERY, Status.DELIVERED},
+        Status.OUT_FOR_DELIVERY: {Status.DELIVERED, Status.DELIVERY_FAILED},
+        Status.DELIVERY_FAILED: {Status.OUT_FOR_DELIVERY, Status.RETURNED},
+        Status.DELIVERED: set(),
+        Status.RETURNED: set(),
+    }
+    # Jobs still to be collected at the farmer's door.
+    TO_COLLECT = {Status.WAITING, Status.FAILED}
+
+    seller_order = models.OneToOneField(
+        "marketplace.SellerOrder",
+        verbose_name=_("seller order"),
+        on_delete=models.PROTECT,
+        related_name="pickup_job",
+    )
+    office = models.ForeignKey(
+        PostOffice,
+        verbose_name=_("post office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+        help_text=_("Empty: no office serves the farmer's commune."),
+    )
+    needs_moderator = models.BooleanField(
+        _("in the moderators' queue"), default=False, db_index=True
+    )
+    sscc = models.CharField(
+        _("SSCC"), max_length=18, unique=True, validators=[validate_sscc], editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status, default=Status.WAITING, db_index=True
+    )
+    pickup_date = models.DateField(_("pickup date"), db_index=True)
+    expected_weight_grams = models.PositiveIntegerField(_("expected weight (g)"))
+    parcel_count = models.PositiveSmallIntegerField(_("parcels"), null=True, blank=True)
+    actual_weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
+    cod_amount = models.PositiveBigIntegerField(_("cash to collect at delivery (VND)"), default=0)
+    failures = models.PositiveSmallIntegerField(_("failed pickups"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("pickup job")
+        verbose_name_plural = _("pickup jobs")
+        ordering = ["pickup_date", "pk"]
+        indexes = [
+            models.Index(
+                fields=["office", "pickup_date"],
+                condition=Q(status__in=["waiting", "failed"]),
+                name="pickup_job_to_collect",
+            )
+        ]
+
+    def __str__(self):
+        return self.sscc
+
+    def move_to(self, target):
+        """Set ``target`` status or raise InvalidTransition; not saved."""
+        target = self.Status(target)
+        if target not in self.TRANSITIONS[self.Status(self.status)]:
+            raise InvalidTransition(
+                _("This pickup cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.get_status_display(), "new": target.label},
+                code="invalid_transition",
+            )
+        self.status = target
+
+
+class PickupJobEvent(AuditRecord):
+    """One change to a pickup job: who, when, why."""
+
+    job = models.ForeignKey(PickupJob, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from"), max_length=24, blank=True)
+    to_status = models.CharField(_("to"), max_length=24)
+    note = models.TextField(_("why"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("pickup job event")
+        verbose_name_plural = _("pickup job events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.job} {self.from_status} → {self.to_status}"
+
+
+class SsccCounter(models.Model):
+    """The last serial reference handed out: one row, taken under a lock, only ever raised,
+    so an SSCC is never allocated twice."""
+
+    last_serial = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("SSCC counter")
+
+    def __str__(self):
+        return str(self.last_serial)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "postal_pickup"
+
+urlpatterns = [
+    path("buu-dien/", views.pickup_list, name="pickup_list"),
+    path("buu-dien/<int:pk>/da-lay/", views.job_picked_up, name="job_picked_up"),
+    path("buu-dien/<int:pk>/khong-lay-duoc/", views.job_failed, name="job_failed"),
+]

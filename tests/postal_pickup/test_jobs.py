@@ -128,7 +128,8 @@ def test_a_failed_pickup_moves_to_the_next_working_day(office, seller_order, pos
     assert job.status == PickupJob.Status.FAILED
     assert job.pickup_date == date(2099, 12, 5)
     assert job.failures == 1 and not job.needs_moderator
-    assert str(services.FailureReason.FARMER_AWAY.label) in job.events.last().note
+    reasons = dict(services.FailureReason.choices())
+    assert str(reasons[services.FailureReason.FARMER_AWAY]) in job.events.last().note
 
 
 def test_the_third_failure_goes_to_the_moderators(office, seller_order, postal_staff, moderator):

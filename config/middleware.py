@@ -1,8 +1,9 @@
 """Vietnamese first: the site speaks Vietnamese unless the person picked English with the
 switch (a cookie). Only the label pages scanned by buyers anywhere follow the browser's
-Accept-Language, as a GS1 resolver should."""
+Accept-Language, as a GS1 resolver should. Also: requests carrying NUL bytes are refused."""
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -40,3 +41,18 @@ class CommonMiddleware(DjangoCommonMiddleware):
     def process_response(self, request, response):
         redirect = super().process_response(request, response)
         return redirect if redirect is response else self._keep_method(request, redirect)
+
+
+def refuse_nul_bytes(get_response):
+    """A NUL byte in the address or the query string is never part of a real link, and
+    PostgreSQL cannot compare text with one (a lookup would raise a database error): such a
+    request is answered 400 before any view queries with it. Form fields refuse NUL already
+    (Django's ProhibitNullCharactersValidator)."""
+
+    def middleware(request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path_info or "%00" in query or "\x00" in query:
+            return HttpResponseBadRequest("NUL byte in the address", content_type="text/plain")
+        return get_response(request)
+
+    return middleware

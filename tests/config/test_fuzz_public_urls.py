@@ -219,3 +219,17 @@ def test_no_public_url_answers_5xx(
         if status >= 500:
             failures.append((method, path[:120], status))
     assert failures == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address", ["/vung-trong/%00/", "/don-hang/%00/", "/san-pham/?q=%00", "/vung-trong/?q=a%00b"]
+)
+def test_a_nul_byte_in_the_address_is_a_400_before_any_query(client, address):
+    """PostgreSQL cannot compare text holding NUL: such an address must never reach a view."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address)
+    assert response.status_code == 400 and len(queries) == 0

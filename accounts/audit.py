@@ -68,6 +68,28 @@ class AuditRecord(models.Model):
         raise _refuse_delete(type(self))
 
 
+class StatusChange(AuditRecord):
+    """Base of the status histories (order events, pickup job events): who moved the record,
+    from which status to which, why and when. Subclasses add the foreign key to what moved."""
+
+    actor = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from"), max_length=24, blank=True)
+    to_status = models.CharField(_("to"), max_length=24)
+    note = models.TextField(_("why"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+
 def _refuse_cascade(sender, instance, **kwargs):
     """A parent's delete reaching an audit row (a CASCADE) is refused, and rolled back."""
     raise _refuse_delete(sender)

@@ -22,7 +22,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 
-from accounts.audit import AuditRecord
+from accounts.audit import StatusChange
 from accounts.phone import display_phone
 from places.models import Address
 
@@ -310,25 +310,13 @@ class OrderLine(models.Model):
         return self.unit_price * self.quantity
 
 
-class OrderEvent(AuditRecord):
+class OrderEvent(StatusChange):
     """One change to an order or one of its seller orders: who, when, why."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     seller_order = models.ForeignKey(
         SellerOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    from_status = models.CharField(_("from"), max_length=24, blank=True)
-    to_status = models.CharField(_("to"), max_length=24)
-    note = models.TextField(_("why"), blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("order event")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from accounts.audit import AuditRecord
+from accounts.audit import StatusChange
 from marketplace.models import InvalidTransition
 from places.models import Address, CommuneCodeField
 
@@ -153,22 +153,10 @@ class PickupJob(models.Model):
         self.status = target
 
 
-class PickupJobEvent(AuditRecord):
+class PickupJobEvent(StatusChange):
     """One change to a pickup job: who, when, why."""
 
     job = models.ForeignKey(PickupJob, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    from_status = models.CharField(_("from"), max_length=24, blank=True)
-    to_status = models.CharField(_("to"), max_length=24)
-    note = models.TextField(_("why"), blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("pickup job event")

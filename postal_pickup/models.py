@@ -123,6 +123,10 @@ class PickupJob(models.Model):
     actual_weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
     cod_amount = models.PositiveBigIntegerField(_("cash to collect at delivery (VND)"), default=0)
     failures = models.PositiveSmallIntegerField(_("failed pickups"), default=0)
+    # Set when the parcel reaches the buyer: the cash the carrier took for a COD parcel is
+    # what the COD remittance pays back to the farmer.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    cod_collected = models.PositiveBigIntegerField(_("cash collected at delivery (VND)"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -487,3 +487,9 @@ BANK_WEBHOOK_SECRET = env.str(
     "BANK_WEBHOOK_SECRET", default="" if PRODUCTION else "dev-only-bank-webhook-secret"
 )
 BANK_WEBHOOK_API_KEY = env.str("BANK_WEBHOOK_API_KEY", default="")
+# The carrier's status webhook (/webhooks/buu-dien/) is accepted only when it is signed with
+# CARRIER_WEBHOOK_SECRET (HMAC-SHA256 over "<timestamp>.<body>", 5-minute window); unset, it
+# accepts nothing.
+CARRIER_WEBHOOK_SECRET = env.str(
+    "CARRIER_WEBHOOK_SECRET", default="" if PRODUCTION else "dev-only-carrier-webhook-secret"
+)

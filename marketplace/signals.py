@@ -18,3 +18,9 @@ desk_sections = Signal()
 # that confirmed the order has committed: at placing for cash on delivery, when the money
 # arrives for prepaid methods. ``postal_pickup`` listens; marketplace never imports it.
 order_confirmed = Signal()
+
+# Sent with ``order`` while the buyer's timeline is built (``tracking.timeline``): a receiver
+# returns a list of ``tracking.Step`` (when, what) to add, e.g. the carrier's in-transit and
+# delivery steps. They are merged by time. Never names or phone numbers: the page is the
+# buyer's, reached by a link that may be passed on.
+order_timeline_steps = Signal()

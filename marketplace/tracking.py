@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from .checkout import cancel_order
 from .order_models import Order, OrderLine, SellerOrder
 from .payments.registry import adapter_for
+from .signals import order_timeline_steps
 
 # A buyer cancels alone only while no farmer has started on the order: unpaid, or confirmed
 # with every parcel still waiting to be packed. Later, a moderator decides (in the admin).
@@ -156,6 +157,9 @@ def timeline(order):
         what = _parcel_step(event, producers.get(event.seller_order_id, ""))
         if what:
             steps.append(Step(event.created_at, what))
+    for _receiver, added in order_timeline_steps.send(sender=Order, order=order):
+        steps.extend(added or [])
+    steps.sort(key=lambda step: step.when)
     return steps
 
 

@@ -7,9 +7,13 @@ class PostalPickupConfig(AppConfig):
     verbose_name = _("Postal pickup")
 
     def ready(self):
-        from marketplace.signals import order_confirmed
+        from marketplace.signals import order_confirmed, order_timeline_steps
 
-        from . import access  # noqa: F401  (registers who may see pickup jobs)
-        from .receivers import create_jobs_for_order
+        from . import (
+            access,  # noqa: F401  (registers who may see pickup jobs)
+            carrier,  # noqa: F401  (registers the carrier webhook's handler)
+        )
+        from .receivers import create_jobs_for_order, delivery_steps
 
         order_confirmed.connect(create_jobs_for_order, dispatch_uid="postal_pickup_jobs")
+        order_timeline_steps.connect(delivery_steps, dispatch_uid="postal_pickup_timeline")

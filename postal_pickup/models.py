@@ -161,6 +161,9 @@ class PickupJobEvent(StatusChange):
     """One change to a pickup job: who, when, why."""
 
     job = models.ForeignKey(PickupJob, on_delete=models.PROTECT, related_name="events")
+    # When it happened by the carrier's clock (a webhook event); empty: when it was recorded.
+    # The carrier's events are put in order by this time, not by when they arrived.
+    occurred_at = models.DateTimeField(_("happened at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pickup job event")

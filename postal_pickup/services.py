@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.notifications import notify_role
 from accounts.roles import Role
 from marketplace.checkout import set_seller_order_status
-from marketplace.models import Order, SellerOrder
+from marketplace.models import InvalidTransition, Order, SellerOrder
 
 from .calendar import local_date, next_working_day, pickup_date_for
 from .models import MAX_PICKUP_FAILURES, PickupJob, PickupJobEvent, ServedCommune
@@ -48,13 +48,14 @@ def office_for_commune(commune_code):
     return found.office if found else None
 
 
-def record(job, actor, from_status, to_status, note=""):
+def record(job, actor, from_status, to_status, note="", *, occurred_at=None):
     return PickupJobEvent.objects.create(
         job=job,
         actor=actor if actor is not None and actor.is_authenticated else None,
         from_status=from_status,
         to_status=to_status,
         note=note,
+        occurred_at=occurred_at,
     )
 
 
@@ -202,3 +203,106 @@ def _tell_moderators_failing(job):
             "count": job.failures,
         },
     )
+
+
+# --- After pickup: in transit, out for delivery, delivered, delivery failed, returned --------
+
+# The statuses a parcel goes through once the post office has it, marked by staff on
+# /buu-dien/dang-giao/ or sent by the carrier's webhook.
+AFTER_PICKUP = (
+    PickupJob.Status.IN_TRANSIT,
+    PickupJob.Status.OUT_FOR_DELIVERY,
+    PickupJob.Status.DELIVERED,
+    PickupJob.Status.DELIVERY_FAILED,
+    PickupJob.Status.RETURNED,
+)
+# Jobs on the way to the buyer: the staff's delivery page lists them.
+ON_THE_WAY = (
+    PickupJob.Status.PICKED_UP,
+    PickupJob.Status.IN_TRANSIT,
+    PickupJob.Status.OUT_FOR_DELIVERY,
+    PickupJob.Status.DELIVERY_FAILED,
+)
+# What the seller order becomes when the parcel reaches the end of its way.
+_SELLER_ORDER_END = {
+    PickupJob.Status.DELIVERED: SellerOrder.Status.DELIVERED,
+    PickupJob.Status.RETURNED: SellerOrder.Status.RETURNED,
+}
+
+
+def next_steps(job):
+    """The statuses after pickup ``job`` may move to now, in the parcel's order."""
+    allowed = PickupJob.TRANSITIONS[PickupJob.Status(job.status)]
+    return [status for status in AFTER_PICKUP if status in allowed]
+
+
+def latest_event_time(job):
+    """When the job's latest recorded change happened (the carrier's time when it sent it)."""
+    times = [event.occurred_at or event.created_at for event in job.events.all()]
+    return max(times) if times else None
+
+
+def advance(job, actor, status, *, note="", at=None):
+    """Move a picked-up parcel on (in transit, out for delivery, delivered, delivery failed,
+    returned), with an event row. Delivered records when, and for a COD parcel the cash the
+    carrier collected, and delivers the seller order; returned returns it (the order completes
+    when every parcel has arrived or returned). An impossible step raises InvalidTransition
+    and changes nothing."""
+    with transaction.atomic():
+        return _advance_locked(_locked(job), actor, status, note=note, at=at)
+
+
+def _advance_locked(job, actor, status, *, note="", at=None):
+    status = PickupJob.Status(status)
+    if status not in AFTER_PICKUP:
+        raise InvalidTransition(
+            _("“%(status)s” is not a step after pickup.") % {"status": status.label},
+            code="invalid_transition",
+        )
+    old = job.status
+    job.move_to(status)
+    fields = ["status", "updated_at"]
+    if status == PickupJob.Status.DELIVERED:
+        job.delivered_at = at or timezone.now()
+        job.cod_collected = job.cod_amount
+        fields += ["delivered_at", "cod_collected"]
+    job.save(update_fields=fields)
+    record(job, actor, old, job.status, note, occurred_at=at)
+    end = _SELLER_ORDER_END.get(status)
+    if end is not None:
+        set_seller_order_status(
+            job.seller_order,
+            end,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            note=str(status.label),
+        )
+    return job
+
+
+def apply_carrier_event(sscc, status, occurred_at, *, note="", event_id=""):
+    """A status the carrier's system sent for the parcel ``sscc``: applied when it is newer
+    than the job's latest change, otherwise kept as an ignored note (an event that overtook
+    another on the way must not move the parcel back). Returns the job; raises
+    PickupJob.DoesNotExist for an unknown parcel and InvalidTransition for an impossible
+    step (nothing changed)."""
+    with transaction.atomic():
+        job = _locked(PickupJob.objects.select_related("seller_order").get(sscc=sscc))
+        latest = latest_event_time(job)
+        said = _("Carrier event %(id)s") % {"id": event_id}
+        if latest is not None and occurred_at < latest:
+            record(
+                job,
+                None,
+                job.status,
+                job.status,
+                _("%(said)s ignored: “%(status)s” at %(time)s is older than the latest status.")
+                % {
+                    "said": said,
+                    "status": PickupJob.Status(status).label,
+                    "time": timezone.localtime(occurred_at).strftime("%d/%m/%Y %H:%M"),
+                },
+                occurred_at=occurred_at,
+            )
+            return job
+        text = f"{said}. {note}".strip() if note else said
+        return _advance_locked(job, None, status, note=text, at=occurred_at)

@@ -46,7 +46,7 @@ from marketplace.models import (
 )
 from marketplace.photos import prepare_photo
 from postal_pickup.models import PickupJob, PostOffice, ServedCommune
-from postal_pickup.services import create_job
+from postal_pickup.services import create_job, mark_picked_up
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import jpeg_bytes, upload
 from traceability import printing
@@ -83,6 +83,8 @@ PUBLIC = {
     "reached only through the order's secret link (192 random bits)",
     "marketplace:bank_webhook": "the bank-notification webhook: authenticated by its HMAC "
     "signature or API key, not by a login (tests/marketplace/test_bank_webhook.py)",
+    "postal_pickup:carrier_webhook": "signed carrier webhook: its HMAC signature is the "
+    "credential, not a login (tests/postal_pickup/test_carrier_webhook.py)",
     "marketplace:cart": "the visitor's own cart (session or account): no other cart is named",
     "marketplace:cart_add": "adds a product on sale to the visitor's own cart",
     "marketplace:cart_update": "changes a line of the visitor's own cart",
@@ -243,6 +245,13 @@ MATRIX = {
         kwargs=lambda w, t: {"pk": t.parcel.pickup_job.pk},
         post=lambda w, t: {"reason": "farmer_away", "note": ""},
         control=("postal_a", "alone"),
+    ),
+    # the parcels after pickup: target "a"'s parcel has been picked up (see the world)
+    "postal_pickup:on_the_way": Entry(),
+    "postal_pickup:job_status": Entry(
+        kwargs=lambda w, t: {"pk": t.parcel.pickup_job.pk},
+        post=lambda w, t: {"status": "in_transit"},
+        control=("postal_a", "a"),
     ),
 }
 
@@ -422,6 +431,8 @@ def world(settings, tmp_path):
     office.staff.add(users["postal_a"])
     for target in targets.values():
         create_job(target.parcel)
+    # target "a"'s parcel is with the post office, on its way to the buyer
+    mark_picked_up(targets["a"].parcel.pickup_job, users["postal_a"], 1, 900)
     # the helper of A has asked the farmer who signed up alone; no answer yet
     ListingEvent.objects.create(
         producer=targets["alone"].producer,

@@ -36,9 +36,7 @@ def secret(settings):
     settings.CARRIER_WEBHOOK_SECRET = SECRET
 
 
-def test_the_same_event_sent_at_once_is_stored_and_applied_once(
-    office, seller_order, postal_staff
-):
+def test_the_same_event_sent_at_once_is_stored_and_applied_once(office, seller_order, postal_staff):
     job = services.create_job(seller_order)[0]
     job = services.mark_picked_up(job, postal_staff, 1, 900)
     body = event_body(job.sscc, "delivered", event_id="VNP-RACE")

@@ -13,7 +13,7 @@ from marketplace.order_models import WebhookEvent
 from marketplace.tasks import retry_webhooks
 from marketplace.webhooks import process
 from postal_pickup import services
-from postal_pickup.models import PickupJob, PickupJobEvent
+from postal_pickup.models import PickupJob
 from tests.postal_pickup.carrier_support import HANOI, SECRET, event_body, post
 
 S = PickupJob.Status

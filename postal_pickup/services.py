@@ -306,3 +306,38 @@ def apply_carrier_event(sscc, status, occurred_at, *, note="", event_id=""):
             return job
         text = f"{said}. {note}".strip() if note else said
         return _advance_locked(job, None, status, note=text, at=occurred_at)
+
+
+# --- The moderators' queue -----------------------------------------------------------------------
+
+
+def assign_office(job, actor, office, reason, *, now=None):
+    """A moderator gives a queued job (no office, or failed too often) to ``office`` and puts
+    it back on that office's list, dated afresh as if confirmed now; the event row keeps who
+    and why. Only a job still to be collected can be assigned (InvalidTransition otherwise,
+    nothing changed)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        job = _locked(job)
+        if job.status not in PickupJob.TO_COLLECT:
+            raise InvalidTransition(
+                _("This parcel has left the farm already: there is no pickup to assign."),
+                code="invalid_transition",
+            )
+        job.office = office
+        job.needs_moderator = False
+        job.pickup_date = max(pickup_date_for(now), local_date(now))
+        job.save(update_fields=["office", "needs_moderator", "pickup_date", "updated_at"])
+        record(
+            job,
+            actor,
+            job.status,
+            job.status,
+            _("Assigned to %(office)s and put back on its list for %(day)s: %(reason)s")
+            % {
+                "office": office.name,
+                "day": job.pickup_date.strftime("%d/%m/%Y"),
+                "reason": reason,
+            },
+        )
+    return job

@@ -1,21 +1,32 @@
 """Moderators' back office for the postal side, in the Wagtail admin: post offices with the
 communes they serve and their staff, and the pickup jobs (looked at, never edited here: the
-services write them), the moderators' queue first."""
+services write them), the moderators' queue first (filter "In the moderators' queue"), each
+queued job with its action "Assign an office" (``admin_views.AssignOfficeView``)."""
 
 import django_filters
 from django import forms
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.widgets import Button
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    IndexView,
+    InspectView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from accounts.audit_admin import ViewOnlyPolicy
 from accounts.models import User
 from accounts.roles import Role
+from marketplace.access import is_moderator
 from places import divisions
 
+from .admin_views import JOB_URLS, AssignOfficeView
 from .models import PickupJob, PostOffice
 
 register_permission_policy(PickupJob, ViewOnlyPolicy(PickupJob))
@@ -87,10 +98,35 @@ class PickupJobFilterSet(WagtailFilterSet):
         fields = ["office", "status"]
 
 
+def _assign_buttons(user, job, priority):
+    """The moderators' action on a job still to be collected: give it an office and put it
+    back on that office's list."""
+    if not is_moderator(user) or job.status not in PickupJob.TO_COLLECT:
+        return []
+    url = reverse(f"{JOB_URLS}:assign", args=[job.pk])
+    label = _("Assign an office") if job.needs_moderator else _("Move to another office")
+    return [Button(label, url=url, icon_name="mail", priority=priority)]
+
+
+class PickupJobIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        return [*buttons, *_assign_buttons(self.request.user, instance, 15)]
+
+
+class PickupJobInspectView(InspectView):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        return [*buttons, *_assign_buttons(self.request.user, self.object, 5)]
+
+
 class PickupJobViewSet(SnippetViewSet):
     model = PickupJob
     icon = "mail"
     menu_label = _("Pickup jobs")
+    index_view_class = PickupJobIndexView
+    inspect_view_class = PickupJobInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = [
@@ -113,6 +149,12 @@ class PickupJobViewSet(SnippetViewSet):
         return PickupJob.objects.select_related(
             "office", "seller_order__order", "seller_order__producer"
         )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("assign/<int:pk>/", AssignOfficeView.as_view(), name="assign"),
+        ]
 
 
 class PostalPickupGroup(SnippetViewSetGroup):

@@ -90,3 +90,83 @@ def test_a_commune_another_office_serves_is_refused_with_a_message(client, moder
     assert not PostOffice.objects.filter(code="VC02").exists()
     formset = response.context["form"].formsets["served_communes"]
     assert formset.errors[0]["commune_code"]
+
+
+# --- The moderators' queue: assign an office and put the job back on its list --------------
+
+
+@pytest.fixture
+def queued(seller_order, make_office):
+    make_office("KHAC", communes=["00004"])
+    job, _created = services.create_job(seller_order)
+    assert job.needs_moderator and job.office is None
+    return job
+
+
+def assign_url(job):
+    return f"{JOBS}assign/{job.pk}/"
+
+
+def test_the_queue_shows_the_assign_action(client, moderator, queued):
+    client.force_login(moderator)
+    page = client.get(JOBS + "?needs_moderator=true").content.decode()
+    assert queued.sscc in page and assign_url(queued) in page
+    assert assign_url(queued) in client.get(f"{JOBS}inspect/{queued.pk}/").content.decode()
+
+
+def test_a_moderator_assigns_an_office_and_the_job_is_back_on_its_list(
+    client, moderator, queued, office, postal_staff
+):
+    client.force_login(moderator)
+    response = client.post(
+        assign_url(queued), {"office": office.pk, "reason": "Xã mới sáp nhập vào Văn Chấn"}
+    )
+    assert response.status_code == 302
+    queued.refresh_from_db()
+    assert queued.office == office and not queued.needs_moderator
+    assert queued.pickup_date >= services.local_date(services.timezone.now())
+    event = queued.events.last()
+    assert event.actor == moderator and "Xã mới sáp nhập vào Văn Chấn" in event.note
+    assert office.name in event.note
+    client.force_login(postal_staff)
+    assert f'id="job-{queued.pk}"' in client.get("/buu-dien/").content.decode()
+
+
+def test_assigning_needs_a_reason(client, moderator, queued, office):
+    client.force_login(moderator)
+    response = client.post(assign_url(queued), {"office": office.pk, "reason": ""})
+    assert response.status_code == 200
+    queued.refresh_from_db()
+    assert queued.office is None and queued.needs_moderator and queued.events.count() == 1
+
+
+def test_a_parcel_already_picked_up_cannot_be_assigned(
+    client, moderator, office, seller_order, postal_staff, make_office
+):
+    job, _created = services.create_job(seller_order)
+    services.mark_picked_up(job, postal_staff, 1, 900)
+    other = make_office("KHAC", communes=["00004"])
+    client.force_login(moderator)
+    response = client.post(assign_url(job), {"office": other.pk, "reason": "Nhầm"})
+    assert response.status_code == 200
+    job.refresh_from_db()
+    assert job.office == office
+
+
+@pytest.mark.parametrize("role", [None, Role.POSTAL_STAFF, Role.PRODUCER, Role.COMMUNITY_HELPER])
+def test_nobody_but_moderators_opens_or_uses_the_assign_action(
+    client, make_user, queued, office, role
+):
+    client.force_login(make_user(role))
+    assert client.get(assign_url(queued)).status_code in (302, 403)
+    response = client.post(assign_url(queued), {"office": office.pk, "reason": "Thử"})
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert "login" in response["Location"] or "dang-nhap" in response["Location"]
+    queued.refresh_from_db()
+    assert queued.office is None and queued.needs_moderator
+
+
+def test_anonymous_people_are_sent_to_log_in(client, queued):
+    response = client.get(assign_url(queued))
+    assert response.status_code == 302 and "login" in response["Location"]

@@ -8,6 +8,8 @@ inside ``set_seller_order_status``), so a pickup never waits in a circle with a 
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -238,8 +240,7 @@ def next_steps(job):
 
 def latest_event_time(job):
     """When the job's latest recorded change happened (the carrier's time when it sent it)."""
-    times = [event.occurred_at or event.created_at for event in job.events.all()]
-    return max(times) if times else None
+    return job.events.aggregate(latest=Max(Coalesce("occurred_at", "created_at")))["latest"]
 
 
 def advance(job, actor, status, *, note="", at=None):

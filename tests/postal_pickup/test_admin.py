@@ -170,3 +170,23 @@ def test_nobody_but_moderators_opens_or_uses_the_assign_action(
 def test_anonymous_people_are_sent_to_log_in(client, queued):
     response = client.get(assign_url(queued))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_an_admin_user_who_is_no_moderator_cannot_assign(client, make_user, queued, office):
+    from django.contrib.auth.models import Permission
+
+    editor = make_user(None)
+    editor.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    client.force_login(editor)
+    assert client.get("/admin/").status_code == 200  # inside the admin, yet
+    refused = (403, 302)  # Wagtail turns the refusal into a redirect to the dashboard
+    response = client.get(assign_url(queued))
+    assert response.status_code in refused and assign_url(queued) not in response.get(
+        "Location", ""
+    )
+    response = client.post(assign_url(queued), {"office": office.pk, "reason": "Thử"})
+    assert response.status_code in refused
+    queued.refresh_from_db()
+    assert queued.office is None and queued.needs_moderator

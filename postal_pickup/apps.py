@@ -13,3 +13,9 @@ class PostalPickupConfig(AppConfig):
         from .receivers import create_jobs_for_order
 
         order_confirmed.connect(create_jobs_for_order, dispatch_uid="postal_pickup_jobs")
+
+        from traceability.resolver import register_key
+
+        from .tracking import resolve_sscc
+
+        register_key("00", resolve_sscc)

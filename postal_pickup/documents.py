@@ -326,6 +326,7 @@ def render_slip(stop, output):
     register_fonts()
     canvas = Canvas(output, pagesize=A6, pageCompression=1, invariant=1)
     canvas.setTitle(f"Phiếu gửi {stop.sscc}")
+    canvas.setSubject(f"{stop.order_number} {stop.sscc}")  # searchable: ASCII, not compressed
     canvas.setCreator("Chợ Phiên")
     draw_slip(canvas, stop, 0, 0)
     canvas.showPage()

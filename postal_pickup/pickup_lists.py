@@ -125,8 +125,8 @@ def _tell(pickup_list):
         .select_related("job__seller_order__order", "job__seller_order__producer")
         .prefetch_related("job__seller_order__producer__members")
     )
-    if pickup_list.staff_notified_at is None and (waiting or pickup_list.rows.exists()):
-        count = pickup_list.rows.count()
+    count = pickup_list.rows.count() if pickup_list.staff_notified_at is None else 0
+    if count:
         url = settings.SITE_URL + reverse("postal_pickup:list_detail", args=[pickup_list.pk])
         for person in pickup_list.office.staff.filter(is_active=True):
             notify(

@@ -53,10 +53,7 @@ def _seed(orders, offices):
         ]
     )
     ServedCommune.objects.bulk_create(
-        [
-            ServedCommune(office=office, commune_code=office.commune_code)
-            for office in made_offices
-        ]
+        [ServedCommune(office=office, commune_code=office.commune_code) for office in made_offices]
     )
     producers = Producer.objects.bulk_create(
         [

@@ -190,7 +190,8 @@ def _draw_stop(canvas, stop, y):
     sign_left = width - MARGIN - SIGN_WIDTH - 2 * mm
     text_w = (sign_left - left) * 0.58
     canvas.setFont(FONT_BOLD, 9.5)
-    canvas.drawString(left, y - 12, f"{stop.position}. {stop.farmer}"[:60])
+    name = fit_lines(f"{stop.position}. {stop.farmer}", FONT_BOLD, 9.5, text_w, 1)[0]
+    canvas.drawString(left, y - 12, name)
     canvas.setFont(FONT, 8.5)
     canvas.drawString(left, y - 23, f"ĐT: {stop.farmer_phone or '—'}")
     for n, line in enumerate(fit_lines(stop.farmer_address, FONT, 8, text_w, 2)):

@@ -406,6 +406,17 @@ CELERY_BEAT_SCHEDULE["postal-pickup-create-missing-jobs"] = {
     "task": "postal_pickup.tasks.create_missing_jobs",
     "schedule": timedelta(minutes=5),
 }
+# Each office's pickup list for the day is drawn up at this hour (local time), and its staff
+# and the farmers on it are told.
+POSTAL_LIST_HOUR = env.int("POSTAL_LIST_HOUR", default=6)
+CELERY_BEAT_SCHEDULE["postal-pickup-draw-up-lists"] = {
+    "task": "postal_pickup.tasks.draw_up_todays_lists",
+    "schedule": crontab(hour=POSTAL_LIST_HOUR, minute=0),
+}
+CELERY_BEAT_SCHEDULE["postal-pickup-requeue-stale-list-pdfs"] = {
+    "task": "postal_pickup.tasks.requeue_stale_list_pdfs",
+    "schedule": timedelta(minutes=1),
+}
 
 # Growing areas (docs/growing_areas.md). No official format of the growing-area code could be
 # confirmed, so the check is a regular expression the whole (upper-cased, space-free) code must

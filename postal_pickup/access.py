@@ -5,7 +5,7 @@ from accounts.access import scope
 from accounts.roles import Role
 from marketplace.access import is_moderator
 
-from .models import PickupJob, PostOffice
+from .models import PickupJob, PickupList, PostOffice
 
 
 def is_postal_staff(user):
@@ -30,3 +30,13 @@ def jobs_for(user):
     if not is_postal_staff(user):
         return PickupJob.objects.none()
     return PickupJob.objects.filter(office__staff=user)
+
+
+@scope(PickupList)
+def lists_for(user):
+    """The lists of the offices the person is staff of; moderators all."""
+    if is_moderator(user):
+        return PickupList.objects.all()
+    if not is_postal_staff(user):
+        return PickupList.objects.none()
+    return PickupList.objects.filter(office__staff=user)

@@ -17,3 +17,9 @@ class PostalPickupConfig(AppConfig):
 
         order_confirmed.connect(create_jobs_for_order, dispatch_uid="postal_pickup_jobs")
         order_timeline_steps.connect(delivery_steps, dispatch_uid="postal_pickup_timeline")
+
+        from traceability.resolver import register_key
+
+        from .tracking import resolve_sscc
+
+        register_key("00", resolve_sscc)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.access import scoped
 
-from .models import PickupJob
+from .models import PickupJob, PickupList
 
 
 def jobs_to_collect(user):
@@ -43,3 +43,13 @@ def by_day_and_place(jobs, today=None):
         ]
         days.append((day, stops))
     return days
+
+
+def paper_lists(user, today):
+    """The drawn-up lists of the person's offices from ``today`` on, in one query."""
+    return list(
+        scoped(user, PickupList)
+        .filter(day__gte=today)
+        .select_related("office")
+        .order_by("day", "office__name")
+    )

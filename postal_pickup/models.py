@@ -8,6 +8,7 @@ through ``PickupJob.move_to`` (which refuses an illegal step) and is recorded as
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -185,3 +186,111 @@ class SsccCounter(models.Model):
 
     def __str__(self):
         return str(self.last_serial)
+
+
+class PickupList(models.Model):
+    """An office's pickup list (bảng kê) for one day: its rows are the stops in route order.
+    Drawn up each morning (``pickup_lists.draw_up``), once per office and day whatever
+    repeats; its A4 PDF and the parcel slips sheet are drawn by Celery on request, with
+    progress and a heartbeat as label print runs are."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Not printed yet")
+        QUEUED = "queued", _("Waiting")
+        BUILDING = "building", _("Being built")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    TRANSITIONS = {
+        Status.NEW: {Status.QUEUED},
+        Status.QUEUED: {Status.BUILDING, Status.FAILED, Status.NEW},
+        Status.BUILDING: {Status.BUILDING, Status.DONE, Status.FAILED, Status.NEW},
+        Status.FAILED: {Status.QUEUED, Status.BUILDING, Status.NEW},
+        # a stop added after printing makes the paper out of date: print again
+        Status.DONE: {Status.NEW},
+    }
+
+    office = models.ForeignKey(
+        PostOffice,
+        verbose_name=_("post office"),
+        on_delete=models.PROTECT,
+        related_name="pickup_lists",
+    )
+    day = models.DateField(_("day"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.NEW, db_index=True
+    )
+    progress = models.PositiveIntegerField(_("stops drawn"), default=0)
+    total = models.PositiveIntegerField(_("stops to draw"), default=0)
+    pdf = models.FileField(_("list PDF"), upload_to="buu-dien/bang-ke/", blank=True, max_length=200)
+    slips_pdf = models.FileField(
+        _("parcel slips PDF"), upload_to="buu-dien/phieu-gui/", blank=True, max_length=200
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("drawn up at"), auto_now_add=True)
+    requested_at = models.DateTimeField(_("printing requested at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Moved by the worker after every stop: a building list whose heartbeat stops was left
+    # behind by a worker that died, and the sweep sends it again within minutes.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    staff_notified_at = models.DateTimeField(_("staff told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pickup list")
+        verbose_name_plural = _("pickup lists")
+        ordering = ["-day", "office__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day"], name="one_pickup_list_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.office} · {self.day:%d/%m/%Y}"
+
+    def transition(self, target):
+        """Move to ``target`` or raise InvalidTransition; not saved."""
+        target = self.Status(target)
+        if target not in self.TRANSITIONS[self.Status(self.status)]:
+            raise InvalidTransition(
+                _("A pickup list cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.get_status_display(), "new": target.label},
+                code="invalid_transition",
+            )
+        self.status = target
+        now = timezone.now()
+        if target == self.Status.QUEUED:
+            self.requested_at = now
+            self.heartbeat_at = None
+        if target == self.Status.BUILDING:
+            self.started_at = now
+            self.heartbeat_at = now
+        if target in {self.Status.DONE, self.Status.FAILED}:
+            self.finished_at = now
+
+    @property
+    def is_printing(self):
+        return self.status in {self.Status.QUEUED, self.Status.BUILDING}
+
+    @property
+    def percent(self):
+        return int(100 * self.progress / self.total) if self.total else 0
+
+
+class PickupListRow(models.Model):
+    """One stop of a pickup list: a job, at its place in the route."""
+
+    pickup_list = models.ForeignKey(PickupList, on_delete=models.CASCADE, related_name="rows")
+    job = models.ForeignKey(PickupJob, on_delete=models.PROTECT, related_name="list_rows")
+    position = models.PositiveIntegerField(_("position"))
+    farmer_notified_at = models.DateTimeField(_("farmer told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pickup list row")
+        verbose_name_plural = _("pickup list rows")
+        ordering = ["pickup_list", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pickup_list", "job"], name="one_row_per_job")
+        ]
+
+    def __str__(self):
+        return f"{self.pickup_list} #{self.position}"

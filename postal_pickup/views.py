@@ -50,6 +50,7 @@ def pickup_list(request):
         "postal_pickup/pickup_list.html",
         {
             "days": lists.by_day_and_place(jobs, today),
+            "paper_lists": lists.paper_lists(request.user, today),
             "today": today,
             "picked_up_form": PickedUpForm(),
             "failed_form": FailedForm(),

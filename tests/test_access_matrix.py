@@ -45,7 +45,8 @@ from marketplace.models import (
     SellerOrder,
 )
 from marketplace.photos import prepare_photo
-from postal_pickup.models import PickupJob, PostOffice, ServedCommune
+from postal_pickup.models import PickupJob, PickupList, PostOffice, ServedCommune
+from postal_pickup.pickup_lists import draw_up
 from postal_pickup.services import create_job, mark_picked_up
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import jpeg_bytes, upload
@@ -253,6 +254,30 @@ MATRIX = {
         post=lambda w, t: {"status": "in_transit"},
         control=("postal_a", "a"),
     ),
+    "postal_pickup:job_detail": Entry(
+        kwargs=lambda w, t: {"pk": t.parcel.pickup_job.pk}, control=("postal_a", "alone")
+    ),
+    "postal_pickup:job_slip": Entry(
+        kwargs=lambda w, t: {"pk": t.parcel.pickup_job.pk}, control=("postal_a", "alone")
+    ),
+    # the office of commune A's pickup lists: one printed, one not yet
+    "postal_pickup:list_detail": Entry(
+        kwargs=lambda w, t: {"pk": w.printed_list.pk}, control=("postal_a", "alone")
+    ),
+    "postal_pickup:list_pdf": Entry(
+        kwargs=lambda w, t: {"pk": w.printed_list.pk}, control=("postal_a", "alone")
+    ),
+    "postal_pickup:list_slips": Entry(
+        kwargs=lambda w, t: {"pk": w.printed_list.pk}, control=("postal_a", "alone")
+    ),
+    "postal_pickup:list_csv": Entry(
+        kwargs=lambda w, t: {"pk": w.printed_list.pk}, control=("postal_a", "alone")
+    ),
+    "postal_pickup:list_print": Entry(
+        kwargs=lambda w, t: {"pk": w.new_list.pk},
+        post=lambda w, t: {},
+        control=("postal_a", "alone"),
+    ),
 }
 
 # Who must not use each target's objects.
@@ -431,6 +456,14 @@ def world(settings, tmp_path):
     office.staff.add(users["postal_a"])
     for target in targets.values():
         create_job(target.parcel)
+    # its lists: drawn up (one printed: files holding the orders' numbers), one not printed
+    day = max(job.pickup_date for job in PickupJob.objects.filter(office=office))
+    printed_list, _added = draw_up(office, day, tell=False)
+    printed_list.status = PickupList.Status.DONE
+    numbers = " ".join(target.order.number for target in targets.values())
+    printed_list.pdf.save("bang-ke.pdf", ContentFile(f"%PDF-1.4 {numbers}".encode()), save=False)
+    printed_list.slips_pdf.save("phieu.pdf", ContentFile(f"%PDF-1.4 {numbers}".encode()))
+    new_list, _added = draw_up(office, day + datetime.timedelta(days=1), tell=False)
     # target "a"'s parcel is with the post office, on its way to the buyer
     mark_picked_up(targets["a"].parcel.pickup_job, users["postal_a"], 1, 900)
     # the helper of A has asked the farmer who signed up alone; no answer yet
@@ -439,7 +472,9 @@ def world(settings, tmp_path):
         actor=users["helper_a"],
         action=ListingEvent.Action.CONSENT_REQUESTED,
     )
-    return SimpleNamespace(users=users, targets=targets)
+    return SimpleNamespace(
+        users=users, targets=targets, printed_list=printed_list, new_list=new_list
+    )
 
 
 # --- Requests and the database snapshot -----------------------------------------------------
@@ -464,6 +499,7 @@ COMPARED_ROWS = [
     Order,
     SellerOrder,
     PickupJob,
+    PickupList,
 ]
 
 

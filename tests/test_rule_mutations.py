@@ -228,6 +228,13 @@ MUTATIONS = (
         tests=("tests/postal_pickup/test_access.py", "tests/test_access_matrix.py"),
     ),
     Mutation(
+        name="postal staff reaching every office's pickup lists and their files",
+        path="postal_pickup/access.py",
+        find="    return PickupList.objects.filter(office__staff=user)",
+        replace="    return PickupList.objects.all()",
+        tests=("tests/postal_pickup/test_pickup_lists.py",),
+    ),
+    Mutation(
         name="an SSCC accepted without its check digit",
         path="postal_pickup/sscc.py",
         find="    if not has_valid_check_digit(value):",

@@ -148,7 +148,7 @@ def draw_qr(canvas: Canvas, matrix, x: float, y: float, side: float):
     canvas.restoreState()
 
 
-def _fit_lines(text, font, size, width, max_lines):
+def fit_lines(text, font, size, width, max_lines):
     lines = simpleSplit(text, font, size, width) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
@@ -159,7 +159,7 @@ def _fit_lines(text, font, size, width, max_lines):
     return lines
 
 
-def _draw_fitted(canvas, text, font, size, centre_x, y, width):
+def draw_fitted(canvas, text, font, size, centre_x, y, width):
     """Draw ``text`` whole, centred on ``centre_x``: the type shrinks rather than cut it."""
     while size > 3.5 and pdfmetrics.stringWidth(text, font, size) > width:
         size -= 0.25
@@ -179,14 +179,14 @@ def draw_label(canvas: Canvas, layout: SheetLayout, label: LabelContent, x: floa
         side = min(height - 2 * pad - text_size * lead, width * 0.55)
         qr_y = y + pad + text_size * lead
         draw_qr(canvas, qr_matrix(label.url), x + pad / 2, qr_y, side)
-        _draw_fitted(
+        draw_fitted(
             canvas, serial_line, FONT_BOLD, text_size, x + pad / 2 + side / 2, y + pad, side
         )
         text_x = x + pad + side
         text_w = x + width - pad - text_x
         top = y + height - pad - name_size
-        name_lines = _fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 3)
-        other = ["Lô:", label.lot, *_fit_lines(SCAN_PROMPT, FONT, text_size, text_w, 3)]
+        name_lines = fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 3)
+        other = ["Lô:", label.lot, *fit_lines(SCAN_PROMPT, FONT, text_size, text_w, 3)]
     else:
         text_block = (name_size + 3 * text_size) * lead + pad
         side = min(width - 2 * pad, height - 2 * pad - text_block)
@@ -195,9 +195,9 @@ def draw_label(canvas: Canvas, layout: SheetLayout, label: LabelContent, x: floa
         text_w = width - 2 * pad
         # the serial first, right under the code, as GS1 prints human-readable text
         serial_y = y + height - pad - side - text_size
-        _draw_fitted(canvas, serial_line, FONT_BOLD, text_size, x + width / 2, serial_y, text_w)
+        draw_fitted(canvas, serial_line, FONT_BOLD, text_size, x + width / 2, serial_y, text_w)
         top = serial_y - name_size * lead
-        name_lines = _fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 1)
+        name_lines = fit_lines(label.product_name, FONT_BOLD, name_size, text_w, 1)
         other = [f"Lô: {label.lot}", SCAN_PROMPT]
     cursor = top
     canvas.setFont(FONT_BOLD, name_size)
@@ -214,7 +214,7 @@ def draw_label(canvas: Canvas, layout: SheetLayout, label: LabelContent, x: floa
         cursor -= text_size * lead
 
 
-def _compress_last_page(canvas: Canvas):
+def compress_last_page(canvas: Canvas):
     """Deflate the page just finished now rather than when the whole file is saved."""
     page = canvas._doc.Pages.pages[-1]
     if page.stream:
@@ -251,13 +251,13 @@ def render_labels(
         on_page += 1
         if on_page == layout.per_page:
             canvas.showPage()
-            _compress_last_page(canvas)
+            compress_last_page(canvas)
             on_page = 0
             if progress:
                 progress(done, total)
     if on_page or not done:
         canvas.showPage()
-        _compress_last_page(canvas)
+        compress_last_page(canvas)
         if progress:
             progress(done, total)
     canvas.save()

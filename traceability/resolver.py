@@ -210,7 +210,7 @@ def _plain_reason(code):
     return _("Part of this address is damaged or was typed wrongly.")
 
 
-def _invalid(request, error):
+def _invalid(request, error, reason=None):
     accept = request.META.get("HTTP_ACCEPT", "")
     if "json" in accept and "text/html" not in accept:
         response = JsonResponse({"error": error.code, "message": str(error)}, status=400)
@@ -218,7 +218,7 @@ def _invalid(request, error):
         response = render(
             request,
             "traceability/invalid_link.html",
-            {"reason": _plain_reason(error.code), "message": str(error)},
+            {"reason": reason or _plain_reason(error.code), "message": str(error)},
             status=400,
         )
     return _cors(response)
@@ -512,13 +512,36 @@ def resolve_compressed(request, compressed):
     return response
 
 
+# Keys other apps answer, registered at start-up (``register_key``), so traceability never
+# imports them: postal_pickup answers /00/<sscc>, a parcel's slip.
+KEY_RESOLVERS = {}
+
+
+def register_key(key, answer):
+    """Have ``answer(request, value)`` answer /<key>/<value>; ``value`` is still
+    percent-encoded, and the answer checks it (``refuse_key`` for a malformed one)."""
+    KEY_RESOLVERS[key] = answer
+
+
+def refuse_key(request, code, message, reason):
+    """400 in the resolver's words: ``reason`` for people, ``code`` and ``message`` for
+    machines (JSON when asked)."""
+    return _invalid(request, DigitalLinkError(code, message), reason=reason)
+
+
+def not_found(request, message):
+    return _not_found(request, message)
+
+
 def resolve_other_key(request, key, rest=""):
-    """/<ai>/… for any other primary key (SSCC, GLN, GIAI, …): 400 with the reason, never a
-    silent redirect."""
+    """/<ai>/… for any other primary key (SSCC, GLN, GIAI, …): answered by the app that
+    registered it, else 400 with the reason, never a silent redirect."""
     if request.method == "OPTIONS":
         return _options()
     if refused := _method_not_allowed(request):
         return refused
+    if key in KEY_RESOLVERS and rest is not None:
+        return _cors(KEY_RESOLVERS[key](request, rest))
     try:
         parse(_raw_path(request), request.META.get("QUERY_STRING", ""))
     except DigitalLinkError as error:

@@ -73,3 +73,27 @@ def test_five_creators_at_once_make_one_job(office, seller_order):
 def test_sscc_taken_at_once_are_all_different(db):
     numbers = together(8, allocate_sscc)
     assert len(set(numbers)) == 8
+
+
+def test_five_workers_drawing_up_one_list_at_once_make_one_list_one_row_per_job(
+    office, seller_order, make_product, producer, place
+):
+    """The morning task delivered five times at once (a retried message, two beats)."""
+    from django.utils import timezone
+
+    from postal_pickup import pickup_lists
+    from postal_pickup.models import PickupList, PickupListRow
+
+    jobs = [services.create_job(seller_order)[0]]
+    for _n in range(3):
+        order = place([(make_product(producer, photos=0), 1)])
+        jobs.append(services.create_job(order.seller_orders.get())[0])
+    day = max(job.pickup_date for job in jobs)
+    results = together(5, lambda: pickup_lists.draw_up(office, day)[1])
+    assert PickupList.objects.count() == 1
+    assert PickupListRow.objects.count() == 4
+    assert sorted(results) == [0, 0, 0, 0, 4]  # one worker added every row
+    the_list = PickupList.objects.get()
+    assert the_list.staff_notified_at is not None
+    assert the_list.staff_notified_at <= timezone.now()
+    assert not PickupListRow.objects.filter(farmer_notified_at__isnull=True).exists()

@@ -1,0 +1,190 @@
+"""The morning pickup lists of a province-sized day, measured side by side in one run:
+
+- drawing up every office's list (``pickup_lists.draw_up_all``: per office a transaction, the
+  list row locked, the jobs not yet on it found, their rows written in route order), without
+  the notifications (delivered by Celery after the commit in production);
+- a bare query reading the same jobs in the same order (office, commune, village, farmer).
+
+The day is 2,000 confirmed orders over 150 offices by default, made with ``bulk_create``;
+``BENCH_POSTAL_ORDERS`` and ``BENCH_POSTAL_OFFICES`` make it smaller for a quick check.
+Rounds alternate the two sides, the lists removed between rounds.
+"""
+
+import datetime
+import os
+import statistics
+import uuid
+
+from .support import test_database, timed
+
+ROUNDS = 3
+DAY = datetime.date(2026, 12, 10)  # a Thursday
+FARMS_PER_OFFICE = 4
+
+
+def _communes(count):
+    from places import divisions
+
+    found = []
+    for province in divisions.provinces():
+        found += divisions.communes_of(province.code)
+        if len(found) >= count:
+            return found[:count]
+    raise RuntimeError(f"only {len(found)} communes known")
+
+
+def _seed(orders, offices):
+    from django.conf import settings
+
+    from marketplace.models import Order, Producer, SellerOrder
+    from postal_pickup.models import PickupJob, PostOffice, ServedCommune
+    from postal_pickup.sscc import build_sscc
+
+    communes = _communes(offices)
+    made_offices = PostOffice.objects.bulk_create(
+        [
+            PostOffice(
+                code=f"BD{n:04d}",
+                name=f"Bưu điện {commune.name}",
+                province_code=commune.province_code,
+                commune_code=commune.code,
+            )
+            for n, commune in enumerate(communes)
+        ]
+    )
+    ServedCommune.objects.bulk_create(
+        [ServedCommune(office=office, commune_code=office.commune_code) for office in made_offices]
+    )
+    producers = Producer.objects.bulk_create(
+        [
+            Producer(
+                name=f"Hộ nông dân {n}",
+                slug=f"bench-ho-{n}",
+                province_code=commune.province_code,
+                commune_code=commune.code,
+                village=f"Thôn {n % 3}",
+                phone=f"+849120{n:05d}",
+                verification=Producer.Verification.VERIFIED,
+            )
+            for n, commune in enumerate(c for c in communes for _f in range(FARMS_PER_OFFICE))
+        ]
+    )
+    office_of = {office.commune_code: office for office in made_offices}
+    now = datetime.datetime.now(datetime.UTC)
+    placed = Order.objects.bulk_create(
+        [
+            Order(
+                number=f"B{n:07d}",
+                tracking_token=uuid.uuid4().hex,
+                checkout_token=uuid.uuid4(),
+                buyer_name="Nguyễn Thu Hà",
+                buyer_phone="+84912345678",
+                province_code="01",
+                commune_code="00004",
+                street=f"{n} Hàng Bông",
+                payment_method="cod",
+                status=Order.Status.CONFIRMED,
+                goods_total=450_000,
+                shipping_total=30_000,
+                total=480_000,
+                confirmed_at=now,
+            )
+            for n in range(orders)
+        ],
+        batch_size=1000,
+    )
+    seller_orders = SellerOrder.objects.bulk_create(
+        [
+            SellerOrder(
+                order=order,
+                producer=producers[n % len(producers)],
+                status=SellerOrder.Status.TO_PACK,
+                goods_total=450_000,
+                shipping_fee=30_000,
+                weight_grams=1050,
+                cod_amount=480_000,
+            )
+            for n, order in enumerate(placed)
+        ],
+        batch_size=1000,
+    )
+    PickupJob.objects.bulk_create(
+        [
+            PickupJob(
+                seller_order=seller_order,
+                office=office_of[seller_order.producer.commune_code],
+                sscc=build_sscc(n + 1, settings.GS1_COMPANY_PREFIX),
+                pickup_date=DAY,
+                expected_weight_grams=1050,
+                cod_amount=480_000,
+            )
+            for n, seller_order in enumerate(seller_orders)
+        ],
+        batch_size=1000,
+    )
+
+
+def _bare():
+    from postal_pickup.models import PickupJob
+    from postal_pickup.pickup_lists import ROUTE_ORDER
+
+    return list(
+        PickupJob.objects.filter(
+            status__in=PickupJob.TO_COLLECT,
+            needs_moderator=False,
+            office__isnull=False,
+            pickup_date__lte=DAY,
+        )
+        .order_by("office_id", *ROUTE_ORDER)
+        .values_list("pk", "office_id")
+    )
+
+
+def _draw_up():
+    from postal_pickup.pickup_lists import draw_up_all
+
+    return draw_up_all(DAY, tell=False)
+
+
+def run():
+    from postal_pickup.models import PickupList, PickupListRow
+
+    orders = int(os.environ.get("BENCH_POSTAL_ORDERS", 2000))
+    offices = int(os.environ.get("BENCH_POSTAL_OFFICES", 150))
+    with test_database() as vendor:
+        _seed(orders, offices)
+        _bare()  # warm up both sides
+        _draw_up()
+        PickupList.objects.all().delete()
+        lists, bares = [], []
+        for _round in range(ROUNDS):
+            jobs, bare_seconds = timed(_bare)
+            made, list_seconds = timed(_draw_up)
+            rows = PickupListRow.objects.count()
+            if len(made) != offices or rows != orders or len(jobs) != orders:
+                raise RuntimeError("the lists do not hold every job once")
+            bares.append(bare_seconds)
+            lists.append(list_seconds)
+            PickupList.objects.all().delete()
+    ratios = sorted(lst / bare for lst, bare in zip(lists, bares, strict=True))
+    best = min(lists)
+    return [
+        (
+            f"pickup lists drawn up: {orders} jobs over {offices} offices",
+            f"{best * 1000:.0f}",
+            "ms",
+            f"{vendor}; {orders / best:.0f} rows/s, best of {ROUNDS}",
+        ),
+        (
+            "the same jobs read by one bare query, same order",
+            f"{min(bares) * 1000:.1f}",
+            "ms",
+            "",
+        ),
+        (
+            "drawing up ÷ bare query",
+            f"{statistics.median(ratios):.0f}",
+            "ratio",
+            f"median of {ROUNDS} alternating rounds (range {ratios[0]:.0f}–{ratios[-1]:.0f})",
+        ),
+    ]

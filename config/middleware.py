@@ -1,10 +1,12 @@
 """Vietnamese first: the site speaks Vietnamese unless the person picked English with the
 switch (a cookie). Only the label pages scanned by buyers anywhere follow the browser's
-Accept-Language, as a GS1 resolver should. Also: requests carrying NUL bytes are refused."""
+Accept-Language, as a GS1 resolver should. Also: requests carrying NUL bytes are refused, and
+text responses are gzip-compressed."""
 
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.http import escape_leading_slashes
@@ -56,3 +58,28 @@ def refuse_nul_bytes(get_response):
         return get_response(request)
 
     return middleware
+
+
+# What is worth compressing: markup and data. PDFs, images, XLSX and ZIP are compressed
+# already (gzip would only cost time and, for a streamed file, its Content-Length).
+COMPRESSIBLE_TYPES = (
+    "text/",
+    "application/json",
+    "application/geo+json",
+    "application/ld+json",
+    "application/manifest+json",
+    "application/javascript",
+    "application/xml",
+    "image/svg+xml",
+)
+
+
+class GZipMiddleware(DjangoGZipMiddleware):
+    """Django's gzip (which pads each compressed response with up to 100 random bytes against
+    BREACH, as CSRF tokens are masked anew on every response), for text responses only."""
+
+    def process_response(self, request, response):
+        content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if not content_type.startswith(COMPRESSIBLE_TYPES):
+            return response
+        return super().process_response(request, response)

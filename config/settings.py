@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.refuse_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # below WhiteNoise (which answers static files itself, precompressed), above everything
+    # that writes the body, so pages and JSON leave compressed when the client accepts gzip
+    "config.middleware.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageMiddleware",
     "config.middleware.CommonMiddleware",

@@ -1,9 +1,14 @@
 """`make bench`: run every tests/bench/bench_*.py module and print one table.
 
-Each module defines ``run()`` returning a list of rows ``(what, measured, unit, note)``;
-ratios are measured side by side in the same run, so they hold on any machine.
+Each module defines ``run()`` returning a list of rows ``(what, measured, unit, note)``.
+Every ratio is measured side by side in the same run, its two sides alternating round by
+round (``--rounds``, 5 by default), and reported as the median of the rounds' ratios with
+their spread, so it holds on any machine and one busy moment cannot make it.
+
+    python -m tests.bench [catalogue checkout …] [--rounds N]
 """
 
+import argparse
 import importlib
 import os
 import pkgutil
@@ -14,9 +19,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # keep the table readable
 
 
-def main(selected):
+def arguments(argv):
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("modules", nargs="*", help="catalogue, checkout, … (default: all)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds per ratio (at least 3)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv):
     import django
 
+    from . import support
+
+    options = arguments(argv)
+    support.set_rounds(options.rounds)
     django.setup()
     package = Path(__file__).parent
     print("| what | measured | unit | note |")
@@ -24,7 +42,7 @@ def main(selected):
     for info in pkgutil.iter_modules([str(package)]):
         if not info.name.startswith("bench_"):
             continue
-        if selected and info.name.removeprefix("bench_") not in selected:
+        if options.modules and info.name.removeprefix("bench_") not in options.modules:
             continue
         module = importlib.import_module(f"tests.bench.{info.name}")
         print(f"running {info.name} …", file=sys.stderr, flush=True)

@@ -1,19 +1,22 @@
-"""Catalogue search at 100,000 published products, on the database DATABASE_URL names
-(SQLite by default; `make bench` runs again on PostgreSQL when it answers).
+"""Catalogue search at 100,000 published products, on SQLite, or on PostgreSQL (a scratch
+database beside the one DATABASE_URL names; `make bench` runs again there when it answers).
 
 Each request goes through the whole Django stack (test client): form, filters, the count for
-pagination, one page of 24 cards with their photos' renditions, the template. The ratio compares
-a search with browsing the first page of the same catalogue in the same run."""
+pagination, one page of 24 cards with their photos' renditions, the template. The ratios compare
+a search with browsing the first page of the same catalogue, request by request in
+alternation, in the same run."""
 
 import io
 import random
+import statistics
 from datetime import timedelta
 
-from .support import percentiles, test_database
+from . import support
+from .support import Ratios, alternate, percentiles, test_database
 
 PRODUCTS = 100_000
 PRODUCERS = 2_000
-ROUNDS = 30
+SAMPLES = 30  # requests per address, in alternating rounds
 QUERIES = ["che shan tuyet", "mat ong", "que van yen", "gao seng cu", "mien dong", "xyz khong co"]
 
 WORDS = {
@@ -76,15 +79,14 @@ def build_catalogue():
 
 
 def measure(client, url):
+    """One whole request; its duration in seconds."""
     import time
 
-    samples = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        response = client.get(url)
-        samples.append(time.perf_counter() - start)
-        assert response.status_code == 200, (url, response.status_code)
-    return samples
+    start = time.perf_counter()
+    response = client.get(url)
+    seconds = time.perf_counter() - start
+    assert response.status_code == 200, (url, response.status_code)
+    return seconds
 
 
 def run():
@@ -99,11 +101,23 @@ def run():
                 cursor.execute("ANALYZE")
         client = Client()
         measure(client, "/san-pham/")  # warm up caches and renditions
-        browse = measure(client, "/san-pham/")
-        searches = []
-        for query in QUERIES:
-            searches.extend(measure(client, f"/san-pham/?q={query.replace(' ', '+')}"))
-        filtered = measure(client, "/san-pham/?q=mat+ong&category=honey&price_min=100000")
+        search_urls = [f"/san-pham/?q={query.replace(' ', '+')}" for query in QUERIES]
+
+        def browsing(_round):
+            return measure(client, "/san-pham/")
+
+        def searching(_round):
+            return (
+                [measure(client, url) for url in search_urls],
+                measure(client, "/san-pham/?q=mat+ong&category=honey&price_min=100000"),
+            )
+
+        # browse, every search, the filtered search; again, SAMPLES times
+        browse, rounds = alternate(browsing, searching, rounds=max(SAMPLES, support.ROUNDS))
+        searches = [seconds for round_searches, _ in rounds for seconds in round_searches]
+        filtered = [seconds for _, seconds in rounds]
+        search_ratios = Ratios([statistics.mean(s) for s, _ in rounds], browse)
+        filtered_ratios = Ratios(filtered, browse)
         browse_median, _ = percentiles(browse)
         median, p95 = percentiles(searches)
         f_median, f_p95 = percentiles(filtered)
@@ -113,8 +127,8 @@ def run():
                 f"catalogue search `?q=` ({size})",
                 f"median {median:.1f} ms, p95 {p95:.1f} ms",
                 "ms",
-                f"{median / browse_median:.2f}× browsing the first page "
-                f"({browse_median:.1f} ms); {len(QUERIES)} queries × {ROUNDS}",
+                f"{search_ratios.median:.2f}× browsing the first page ({browse_median:.1f} ms), "
+                f"{search_ratios.note()}; {len(QUERIES)} queries × {len(browse)}",
             )
         )
         rows.append(
@@ -122,7 +136,7 @@ def run():
                 f"catalogue search + category + price ({size})",
                 f"median {f_median:.1f} ms, p95 {f_p95:.1f} ms",
                 "ms",
-                f"{f_median / browse_median:.2f}× browsing the first page",
+                f"{filtered_ratios.median:.2f}× browsing the first page, {filtered_ratios.note()}",
             )
         )
     return rows

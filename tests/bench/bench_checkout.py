@@ -9,14 +9,15 @@
 """
 
 import http.client
+import statistics
 import threading
 import uuid
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from .support import percentiles, test_database, timed
+from . import support
+from .support import Ratios, alternate, percentiles, test_database, timed
 
-ORDERS = 240
-ROUNDS = 3
+ORDERS = 240  # per side, shared among the rounds
 THREADS = 8
 ORDERS_PER_THREAD = 15
 
@@ -132,20 +133,24 @@ def _http_rows(vendor):
         for _n in range(5):  # warm up templates, caches, connections
             _request(port, "POST", "/bench-place/")
             _request(port, "GET", "/bench-bare/")
-        bare_samples, place_samples = [], []
-        block = ORDERS // ROUNDS
-        for _round in range(ROUNDS):
-            bare_samples += [timed(_request, port, "GET", "/bench-bare/")[1] for _ in range(block)]
-            place_samples += [
-                timed(_request, port, "POST", "/bench-place/")[1] for _ in range(block)
-            ]
+        block = max(20, ORDERS // support.ROUNDS)
+
+        def bare_block(_round):
+            return [timed(_request, port, "GET", "/bench-bare/")[1] for _ in range(block)]
+
+        def place_block(_round):
+            return [timed(_request, port, "POST", "/bench-place/")[1] for _ in range(block)]
+
+        bare_rounds, place_rounds = alternate(bare_block, place_block)
     finally:
         server.shutdown()
         server.server_close()
+    place_samples = [seconds for block in place_rounds for seconds in block]
+    bare_samples = [seconds for block in bare_rounds for seconds in block]
     p50, p95 = percentiles(place_samples)
     b50, b95 = percentiles(bare_samples)
-    place_rate = len(place_samples) / sum(place_samples)
-    bare_rate = len(bare_samples) / sum(bare_samples)
+    place_rate, bare_rate = _rate(place_samples), _rate(bare_samples)
+    ratios = Ratios(map(_rate, place_rounds), map(_rate, bare_rounds))
     return [
         (
             "checkout: orders placed (2 farms, COD)",
@@ -156,9 +161,9 @@ def _http_rows(vendor):
         ("bare Django view, same server", f"{bare_rate:.0f}", "req/s", f"p50 {b50:.1f} ms"),
         (
             "orders placed ÷ bare view",
-            f"{place_rate / bare_rate:.2f}",
+            ratios.measured(),
             "ratio",
-            f"wsgiref, one thread, {ROUNDS} alternating blocks of sequential requests",
+            f"wsgiref, one thread, sequential requests; {ratios.note()}",
         ),
     ]
 
@@ -197,20 +202,25 @@ def _buyers_at_once(products_of):
 def _contention_rows(vendor):
     if vendor != "postgresql":
         return []  # SQLite takes one writer at a time: there is no contention to compare
-    hot, spread = [], []
-    for _round in range(ROUNDS):  # alternate, so both sides see the same machine load
-        hot.append(_buyers_at_once(lambda n: _products[:1]))
-        spread.append(_buyers_at_once(lambda n: _products[n : n + 1]))
-    ratios = sorted(h / s for h, s in zip(hot, spread, strict=True))
+    # alternate, so both sides see the same machine load
+    hot, spread = alternate(
+        lambda _round: _buyers_at_once(lambda n: _products[:1]),
+        lambda _round: _buyers_at_once(lambda n: _products[n : n + 1]),
+    )
+    ratios = Ratios(hot, spread)
     return [
         (
             f"checkout: {THREADS} buyers at once, one product ÷ {THREADS} products",
-            f"{ratios[len(ratios) // 2]:.2f}",
+            ratios.measured(),
             "ratio",
-            f"median of {ROUNDS} alternating rounds (range {ratios[0]:.2f}–{ratios[-1]:.2f}); "
-            f"{max(spread):.0f} orders/s spread, {max(hot):.0f} on one row",
+            f"{ratios.note()}; {statistics.median(spread):.0f} orders/s spread, "
+            f"{statistics.median(hot):.0f} on one row (medians)",
         )
     ]
+
+
+def _rate(samples):
+    return len(samples) / sum(samples)
 
 
 def run():

@@ -1,22 +1,27 @@
-"""Growing-area import rate: a generated 10,000-row file, first as new codes, then again
-(every code updated), as CSV and as XLSX, on the database DATABASE_URL names (SQLite by
-default, PostgreSQL when it points there). Then the GeoJSON feed over those areas, and the
-boundary check of a 5,000-point polygon by shapely against the pure-Python check it replaced
-(kept below only for this comparison)."""
+"""Growing-area import rate: a generated 10,000-row file, first as new codes, then again (every
+code updated), as CSV and as XLSX, on SQLite, or on PostgreSQL (a scratch database beside the
+one DATABASE_URL names) when it points there. Then the GeoJSON feed over those areas; the
+ratios of a repeated import and of XLSX to a first CSV import, in alternating rounds; and the
+boundary check by shapely against the pure-Python check it replaced (kept below only for this
+comparison)."""
 
 import csv
 import io
 import json
 import math
 import random
+import statistics
 import time
 from datetime import date, timedelta
 
 from growing_areas.importing import COLUMNS
 
-from .support import test_database, timed
+from . import support
+from .support import Ratios, alternate, test_database, timed
 
 ROWS = 10_000
+RATIO_ROWS = 2_000  # per file in the alternating rounds of the import ratios
+RATIO_POINTS = 1_000  # the polygon of the boundary check's ratio
 HEADER = list(COLUMNS)  # the documented import columns, in their documented order
 
 
@@ -142,23 +147,75 @@ def circle_boundary(points):
 
 
 def boundary_rows():
+    """shapely's check at the largest polygon allowed, and, side by side in alternating rounds,
+    against the old pure-Python check at RATIO_POINTS (the old one is quadratic: at 5,000
+    points one call takes about a minute, too long to repeat)."""
     from growing_areas.validators import BOUNDARY_MAX_POINTS, clean_boundary
 
-    geometry = circle_boundary(BOUNDARY_MAX_POINTS)
-    runs = []
-    for _ in range(5):
-        _result, seconds = timed(clean_boundary, geometry)
-        runs.append(seconds)
-    new = min(runs)
-    _result, old = timed(old_check_ring, geometry["coordinates"][0])
+    largest = circle_boundary(BOUNDARY_MAX_POINTS)
+    largest_runs = [timed(clean_boundary, largest)[1] for _ in range(support.ROUNDS)]
+    geometry = circle_boundary(RATIO_POINTS)
+    old, new = alternate(
+        lambda _round: timed(old_check_ring, geometry["coordinates"][0])[1],
+        lambda _round: timed(clean_boundary, geometry)[1],
+    )
+    ratios = Ratios(old, new)
     return [
         (
             f"boundary check, {BOUNDARY_MAX_POINTS:,}-point polygon (shapely)",
-            f"{new * 1000:,.1f}",
+            f"{statistics.median(largest_runs) * 1000:,.1f}",
             "ms",
-            f"best of 5; the pure-Python check it replaced: {old:,.1f} s in the same run "
-            f"({old / new:,.0f}× slower)",
-        )
+            f"median of {len(largest_runs)}",
+        ),
+        (
+            f"boundary check, {RATIO_POINTS:,}-point polygon: the pure-Python check it replaced "
+            "÷ shapely",
+            ratios.measured(0),
+            "× slower",
+            f"{ratios.note(0)}; {statistics.median(old):,.2f} s against "
+            f"{statistics.median(new) * 1000:,.1f} ms",
+        ),
+    ]
+
+
+def import_ratio_rows(vendor):
+    """A first import, the same file again and the same rows as XLSX, round after round on
+    RATIO_ROWS new codes each, so the ratios hold whatever else the machine does."""
+    from growing_areas.services import import_growing_areas
+
+    def rows_coded(prefix):
+        return [[f"LC-{prefix}-{row[0][9:]}", *row[1:]] for row in generated_rows(RATIO_ROWS)]
+
+    def rate(data, name, created):
+        report, seconds = timed(import_growing_areas, data, name)
+        assert report.ok and report.created == created, report.errors[:3]
+        return RATIO_ROWS / seconds
+
+    def csv_round(round_number):
+        data = csv_file(rows_coded(f"C{round_number}"))
+        return rate(data, "vung.csv", RATIO_ROWS), rate(data, "vung.csv", 0)
+
+    def xlsx_round(round_number):
+        return rate(xlsx_file(rows_coded(f"X{round_number}")), "vung.xlsx", RATIO_ROWS)
+
+    csv_rates, xlsx_rates = alternate(csv_round, xlsx_round)
+    first = [new for new, _again in csv_rates]
+    again = Ratios([again for _new, again in csv_rates], first)
+    xlsx = Ratios(xlsx_rates, first)
+    size = f"{RATIO_ROWS:,}-row files, {vendor}"
+    return [
+        (
+            "growing-area import: the same file again ÷ a first import",
+            again.measured(),
+            "ratio",
+            f"{size}; {again.note()}",
+        ),
+        (
+            "growing-area import: XLSX ÷ CSV, new codes",
+            xlsx.measured(),
+            "ratio",
+            f"{size}; {xlsx.note()}",
+        ),
     ]
 
 
@@ -222,4 +279,5 @@ def run():
             )
         )
         results += geojson_rows(vendor, ROWS)
+        results += import_ratio_rows(vendor)
     return results + boundary_rows()

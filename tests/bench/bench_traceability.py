@@ -10,16 +10,17 @@
 import http.client
 import io
 import itertools
+import statistics
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from .support import percentiles, test_database, timed
+from . import support
+from .support import Ratios, alternate, percentiles, test_database, timed
 
-PAGE_REQUESTS = 300
-LABELS = 960  # 20 sheets of 48
-ROUNDS = 3
+PAGE_REQUESTS = 300  # per side, shared among the rounds
+LABELS = 960  # 20 sheets of 48, shared among the rounds
 EVENTS = 8
 
 
@@ -157,22 +158,34 @@ def _get(port, path):
     return len(body)
 
 
-def _hammer(port, bare_path, page_paths, count, rounds=ROUNDS):
-    """Alternate blocks of bare-view and provenance requests, so both sides see the same
-    machine load; returns the per-request durations of each side and the page size."""
+def _hammer(port, bare_path, page_paths, count):
+    """Blocks of bare-view and provenance requests in alternation, round by round, so both
+    sides see the same machine load; returns each side's per-request durations, grouped by
+    round, and the page size."""
     for n in range(10):  # warm up: renditions, caches, templates
         _get(port, page_paths[n % len(page_paths)])
         _get(port, bare_path)
-    bare_samples, page_samples, size = [], [], 0
-    block = count // rounds
-    for round_number in range(rounds):
+    block = max(20, count // support.ROUNDS)
+    pages = itertools.count()
+    size = 0
+
+    def bare_block(_round):
+        return [timed(_get, port, bare_path)[1] for _n in range(block)]
+
+    def page_block(_round):
+        nonlocal size
+        samples = []
         for _n in range(block):
-            bare_samples.append(timed(_get, port, bare_path)[1])
-        for n in range(block):
-            path = page_paths[(round_number * block + n) % len(page_paths)]
-            size, seconds = timed(_get, port, path)
-            page_samples.append(seconds)
-    return bare_samples, page_samples, size
+            size, seconds = timed(_get, port, page_paths[next(pages) % len(page_paths)])
+            samples.append(seconds)
+        return samples
+
+    bare_rounds, page_rounds = alternate(bare_block, page_block)
+    return bare_rounds, page_rounds, size
+
+
+def _rate(samples):
+    return len(samples) / sum(samples)
 
 
 def _page_rows():
@@ -192,14 +205,16 @@ def _page_rows():
         server = _serve()
         try:
             port = server.server_address[1]
-            bare_samples, page_samples, size = _hammer(port, "/bench-bare/", paths, PAGE_REQUESTS)
+            bare_rounds, page_rounds, size = _hammer(port, "/bench-bare/", paths, PAGE_REQUESTS)
         finally:
             server.shutdown()
             server.server_close()
+    page_samples = [seconds for block in page_rounds for seconds in block]
+    bare_samples = [seconds for block in bare_rounds for seconds in block]
     p50, p95 = percentiles(page_samples)
     b50, b95 = percentiles(bare_samples)
-    page_rps = len(page_samples) / sum(page_samples)
-    bare_rps = len(bare_samples) / sum(bare_samples)
+    page_rps, bare_rps = _rate(page_samples), _rate(bare_samples)
+    ratios = Ratios(map(_rate, page_rounds), map(_rate, bare_rounds))
     return [
         (
             "provenance page (label URL, records a scan)",
@@ -216,9 +231,9 @@ def _page_rows():
         ),
         (
             "provenance page ÷ bare view",
-            f"{page_rps / bare_rps:.2f}",
+            ratios.measured(),
             "ratio",
-            f"wsgiref, one thread, {ROUNDS} alternating blocks of sequential requests",
+            f"wsgiref, one thread, sequential requests; {ratios.note()}",
         ),
     ]
 
@@ -240,31 +255,41 @@ def _label_rows():
         label_url("08939999000017", "L260315-1", gs1.new_serial(), "https://chophien.vn")
         for _ in range(LABELS)
     ]
-    # Alternate the two sides in rounds and keep each side's best round: on a shared machine
-    # both then see the same load.
-    per_round = LABELS // ROUNDS
-    pdf_best = qr_best = float("inf")
+    # A, B, A, B, …: each round renders its own slice of the URLs as a PDF, then builds the
+    # same slice's bare matrices; the ratio is taken round by round.
+    per_round = max(48, LABELS // support.ROUNDS)
     pdf_size = 0
-    for round_number in range(ROUNDS):
-        chunk = urls[round_number * per_round : (round_number + 1) * per_round]
+
+    def chunk(round_number):
+        return [urls[(round_number * per_round + n) % len(urls)] for n in range(per_round)]
+
+    def pdf_round(round_number):
+        nonlocal pdf_size
         contents = (
-            LabelContent(url, "Chè Shan Tuyết cổ thụ Suối Giàng", "L260315-1") for url in chunk
+            LabelContent(url, "Chè Shan Tuyết cổ thụ Suối Giàng", "L260315-1")
+            for url in chunk(round_number)
         )
         output = io.BytesIO()
         _, seconds = timed(render_labels, contents, "a4-30x30", output)
-        pdf_best, pdf_size = min(pdf_best, seconds), output.tell()
-        _, seconds = timed(_bare_matrices, chunk)
-        qr_best = min(qr_best, seconds)
-    pdf_rate, qr_rate = per_round / pdf_best, per_round / qr_best
+        pdf_size = output.tell()
+        return per_round / seconds
+
+    def qr_round(round_number):
+        return per_round / timed(_bare_matrices, chunk(round_number))[1]
+
+    pdf_rates, qr_rates = alternate(pdf_round, qr_round)
+    ratios = Ratios(pdf_rates, qr_rates)
+    pdf_rate, qr_rate = statistics.median(pdf_rates), statistics.median(qr_rates)
     return [
         (
             "label PDF, a4-30x30",
             f"{pdf_rate:.0f}",
             "labels/s",
-            f"best of {ROUNDS} rounds of {per_round} labels, {pdf_size / 1024:.0f} KB PDF each",
+            f"median of {len(pdf_rates)} rounds of {per_round} labels, "
+            f"{pdf_size / 1024:.0f} KB PDF each",
         ),
-        ("bare QR matrices (qrcode)", f"{qr_rate:.0f}", "matrices/s", "the same URLs, best round"),
-        ("label PDF ÷ bare QR matrices", f"{pdf_rate / qr_rate:.2f}", "ratio", ""),
+        ("bare QR matrices (qrcode)", f"{qr_rate:.0f}", "matrices/s", "the same URLs, median"),
+        ("label PDF ÷ bare QR matrices", ratios.measured(), "ratio", ratios.note()),
     ]
 
 

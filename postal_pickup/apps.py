@@ -7,9 +7,13 @@ class PostalPickupConfig(AppConfig):
     verbose_name = _("Postal pickup")
 
     def ready(self):
-        from marketplace.signals import order_confirmed
+        from marketplace.signals import desk_sections, order_confirmed
 
         from . import access  # noqa: F401  (registers who may see pickup jobs)
+        from .desk import desk_cod, desk_pickups
         from .receivers import create_jobs_for_order
 
         order_confirmed.connect(create_jobs_for_order, dispatch_uid="postal_pickup_jobs")
+        # the farmer's desk: where each parcel is, and the cash collected for them
+        desk_sections.connect(desk_pickups, dispatch_uid="postal_pickup_desk_jobs")
+        desk_sections.connect(desk_cod, dispatch_uid="postal_pickup_desk_cod")

@@ -124,4 +124,4 @@ class PostalPickupGroup(SnippetViewSetGroup):
 
 
 register_snippet(PostalPickupGroup)
-from . import remittance_admin  # noqa: E402, F401  (the COD remittance pages)
+from . import import_admin, remittance_admin  # noqa: E402, F401  (import, COD remittance)

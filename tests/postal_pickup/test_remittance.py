@@ -202,9 +202,7 @@ def test_a_moderator_marks_a_producer_paid(client, moderator, deliver, producer)
         follow=True,
     )
     with translation.override("vi"):
-        expected = _("%(producer)s was already paid for this period.") % {
-            "producer": producer.name
-        }
+        expected = _("%(producer)s was already paid for this period.") % {"producer": producer.name}
     assert [str(m) for m in again.context["messages"]][-1] == expected
     assert CodRemittance.objects.count() == 1
 

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,16 +87,18 @@ class ProducerTotals:
 
 def report(start, end):
     """Per producer, what is owed for the period (delivered COD parcels not yet remitted),
-    and the period's remittances already paid: a list of ProducerTotals by producer name.
-    Three queries whatever the number of parcels."""
+    and the period's remittances already paid (each with its ``parcels`` count): a list of
+    ProducerTotals by producer name. Two queries whatever the number of parcels."""
     check_period(start, end)
     rows = {}
     jobs = unremitted(delivered_cod_jobs(start, end)).select_related("seller_order__producer")
     for job in jobs.order_by("delivered_at", "pk"):
         producer = job.seller_order.producer
         rows.setdefault(producer.pk, ProducerTotals(producer)).add(job)
-    paid = CodRemittance.objects.filter(period_start=start, period_end=end).select_related(
-        "producer", "paid_by"
+    paid = (
+        CodRemittance.objects.filter(period_start=start, period_end=end)
+        .select_related("producer", "paid_by")
+        .annotate(parcels=Count("lines"))
     )
     for remittance in paid:
         row = rows.setdefault(remittance.producer_id, ProducerTotals(remittance.producer))

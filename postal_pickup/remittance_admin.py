@@ -154,7 +154,7 @@ def remittance_csv(request):
                 [
                     row.producer.name,
                     row.producer.phone,
-                    paid.lines.count(),
+                    paid.parcels,
                     paid.collected,
                     paid.fees,
                     paid.net,

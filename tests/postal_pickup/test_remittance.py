@@ -181,6 +181,37 @@ def test_the_csv_opens_in_excel_with_the_same_figures(client, moderator, deliver
     assert rows[1][2:6] == ["1", "1000000", "15000", "985000"]
 
 
+def test_the_csv_lists_the_payments_made_for_the_period(
+    client, moderator, deliver, producer, make_producer
+):
+    other = make_producer(name="Hộ nuôi ong Giàng A Páo")
+    deliver(producer, 1_000_000, local(2026, 12, 2))
+    deliver(producer, 200_000, local(2026, 12, 3))
+    deliver(other, 300_000, local(2026, 12, 4))
+    remittance.mark_paid(producer, DEC_1, DEC_31, by=moderator, reference="UNC 5")
+    client.force_login(moderator)
+    body = client.get(reverse("postal_cod_remittance_csv") + "?start=2026-12-01&end=2026-12-31")
+    rows = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig"))))[1:]
+    by_producer = {row[0]: row for row in rows}
+    assert len(rows) == 2
+    paid = by_producer[producer.name]
+    assert paid[2:6] == ["2", "1200000", "20000", "1180000"] and paid[7] == "UNC 5" and paid[6]
+    assert by_producer[other.name][2:8] == ["1", "300000", "5000", "295000", "", ""]
+
+
+def test_the_report_asks_the_same_queries_for_one_parcel_or_six(
+    deliver, producer, make_producer, moderator, django_assert_num_queries
+):
+    deliver(producer, 100_000, local(2026, 12, 2))
+    with django_assert_num_queries(2):
+        assert len(remittance.report(DEC_1, DEC_31)) == 1
+    for day in range(3, 8):
+        deliver(make_producer(), 100_000, local(2026, 12, day))
+    remittance.mark_paid(producer, DEC_1, DEC_31, by=moderator)
+    with django_assert_num_queries(2):
+        assert len(remittance.report(DEC_1, DEC_31)) == 6
+
+
 def test_a_moderator_marks_a_producer_paid(client, moderator, deliver, producer):
     deliver(producer, 1_000_000, local(2026, 12, 2))
     client.force_login(moderator)

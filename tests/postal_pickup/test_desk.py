@@ -135,3 +135,15 @@ def test_another_farmer_never_sees_the_cash(other_farmer, delivered, producer, m
 
 def test_nothing_delivered_means_no_cash_section(farmer, job):
     assert cod(farmer.get(reverse("marketplace:desk"))) == ""
+
+
+def test_a_parcel_delivered_long_ago_leaves_the_desk(farmer, job):
+    from datetime import timedelta
+
+    long_ago = timezone.now() - timedelta(days=20)
+    PickupJob.objects.filter(pk=job.pk).update(
+        status="delivered", delivered_at=long_ago, updated_at=long_ago
+    )
+    assert pickups(farmer.get(reverse("marketplace:desk"))) == ""
+    PickupJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(days=2))
+    assert 'data-status="delivered"' in pickups(farmer.get(reverse("marketplace:desk")))

@@ -272,3 +272,18 @@ def test_non_moderators_cannot_mark_paid(client, admin_non_moderator, deliver, p
     )
     assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     assert not CodRemittance.objects.exists()
+
+
+def test_the_report_opens_on_the_current_month(client, moderator):
+    client.force_login(moderator)
+    response = client.get(reverse("postal_cod_remittance"))
+    today = timezone.localdate()
+    assert (response.context["start"], response.context["end"]) == (today.replace(day=1), today)
+
+
+def test_a_period_ending_before_it_starts_shows_the_error(client, moderator):
+    client.force_login(moderator)
+    response = client.get(report_url(start="2026-12-31", end="2026-12-01"))
+    assert response.status_code == 200 and response.context["rows"] == []
+    with translation.override("vi"):
+        assert _("The period ends before it starts.") in response.content.decode()

@@ -68,8 +68,8 @@ def _period(request):
     return PeriodForm(initial={"start": start, "end": end}), start, end
 
 
-def _report_url(start, end):
-    return f"{reverse('postal_cod_remittance')}?start={start.isoformat()}&end={end.isoformat()}"
+def _report_url(start, end, name="postal_cod_remittance"):
+    return f"{reverse(name)}?start={start.isoformat()}&end={end.isoformat()}"
 
 
 class RemittanceReportView(WagtailAdminTemplateMixin, TemplateView):
@@ -96,11 +96,7 @@ class RemittanceReportView(WagtailAdminTemplateMixin, TemplateView):
                 "fees": sum(row.fees for row in owed),
                 "net": sum(row.net for row in owed),
             },
-            "csv_url": _report_url(start, end).replace(
-                reverse("postal_cod_remittance"), reverse("postal_cod_remittance_csv")
-            )
-            if start
-            else "",
+            "csv_url": _report_url(start, end, "postal_cod_remittance_csv") if start else "",
             "paid_url": reverse("postal_cod_remittance_paid"),
         }
 

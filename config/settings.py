@@ -5,6 +5,7 @@ DJANGO_ENV picks the profile: ``development`` (the default, what ``make run`` us
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -405,6 +406,12 @@ POSTAL_PICKUP_CUTOFF_HOUR = env.int("POSTAL_PICKUP_CUTOFF_HOUR", default=14)
 POSTAL_WORKING_DAYS = [
     int(day) for day in env.list("POSTAL_WORKING_DAYS", default=["0", "1", "2", "3", "4", "5"])
 ]
+# The carrier's fee for collecting cash on delivery, per delivered parcel: this percentage of
+# the cash collected, rounded half up to whole dong, at least POSTAL_COD_FEE_MIN dong, never
+# more than the cash itself. The COD remittance pays the farmer the cash less these fees. Set
+# both to the rates of the province's contract with the post office.
+POSTAL_COD_FEE_PERCENT = Decimal(env.str("POSTAL_COD_FEE_PERCENT", default="1"))
+POSTAL_COD_FEE_MIN = env.int("POSTAL_COD_FEE_MIN", default=5000)
 CELERY_BEAT_SCHEDULE["postal-pickup-create-missing-jobs"] = {
     "task": "postal_pickup.tasks.create_missing_jobs",
     "schedule": timedelta(minutes=5),

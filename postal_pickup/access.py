@@ -1,11 +1,16 @@
 """Who may see or act on pickup jobs and post offices: postal staff the jobs of the offices
-they belong to, moderators all. Views load them only through ``accounts.access``."""
+they belong to, moderators all; a farmer (or the helper acting for them) only follows the jobs
+and the COD remittances of their own producers. Views load them only through
+``accounts.access``."""
 
 from accounts.access import scope
 from accounts.roles import Role
-from marketplace.access import is_moderator
+from marketplace.access import is_moderator, producers_for
 
-from .models import PickupJob, PickupList, PostOffice
+from .models import CodRemittance, PickupJob, PickupList, PostOffice
+
+# A farmer follows the jobs of their parcels (on the seller desk); they do not mark them.
+FOLLOW = "follow"
 
 
 def is_postal_staff(user):
@@ -40,3 +45,19 @@ def lists_for(user):
     if not is_postal_staff(user):
         return PickupList.objects.none()
     return PickupList.objects.filter(office__staff=user)
+
+
+@scope(PickupJob, FOLLOW)
+def followed_jobs(user):
+    """The jobs of the parcels of the producers ``user`` acts for (every one for moderators)."""
+    if is_moderator(user):
+        return PickupJob.objects.all()
+    return PickupJob.objects.filter(seller_order__producer__in=producers_for(user))
+
+
+@scope(CodRemittance)
+def remittances_for(user):
+    """The COD remittances of the producers ``user`` acts for (every one for moderators)."""
+    if is_moderator(user):
+        return CodRemittance.objects.all()
+    return CodRemittance.objects.filter(producer__in=producers_for(user))

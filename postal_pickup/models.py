@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from accounts.audit import StatusChange
+from accounts.audit import AuditRecord, StatusChange
 from marketplace.models import InvalidTransition
 from places.models import Address, CommuneCodeField
 
@@ -294,3 +294,66 @@ class PickupListRow(models.Model):
 
     def __str__(self):
         return f"{self.pickup_list} #{self.position}"
+
+
+class CodRemittance(AuditRecord):
+    """The cash a producer was paid back for the COD parcels delivered in a period: written
+    once, when a moderator marks the period paid, and never changed (a mistake is put right
+    by an adjustment outside this record)."""
+
+    producer = models.ForeignKey(
+        "marketplace.Producer",
+        verbose_name=_("producer"),
+        on_delete=models.PROTECT,
+        related_name="cod_remittances",
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    collected = models.PositiveBigIntegerField(_("collected (VND)"))
+    fees = models.PositiveBigIntegerField(_("fees (VND)"))
+    net = models.PositiveBigIntegerField(_("net (VND)"))
+    reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), auto_now_add=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paid by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("COD remittance")
+        verbose_name_plural = _("COD remittances")
+        ordering = ["-period_start", "producer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["producer", "period_start", "period_end"],
+                name="cod_remittance_one_per_producer_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="cod_remittance_period_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.producer_id} {self.period_start}–{self.period_end}"
+
+
+class CodRemittanceLine(AuditRecord):
+    """One delivered COD parcel in a remittance; a job is in at most one remittance, so no
+    period pays it twice."""
+
+    remittance = models.ForeignKey(CodRemittance, on_delete=models.PROTECT, related_name="lines")
+    job = models.OneToOneField(PickupJob, on_delete=models.PROTECT, related_name="remittance_line")
+    collected = models.PositiveBigIntegerField(_("collected (VND)"))
+    fee = models.PositiveBigIntegerField(_("fee (VND)"))
+
+    class Meta:
+        verbose_name = _("COD remittance line")
+        verbose_name_plural = _("COD remittance lines")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.remittance} {self.job_id}"

@@ -166,3 +166,4 @@ class PostalPickupGroup(SnippetViewSetGroup):
 
 
 register_snippet(PostalPickupGroup)
+from . import import_admin, remittance_admin  # noqa: E402, F401  (import, COD remittance)

@@ -667,6 +667,10 @@ ADMIN_PAGES = [
     "/admin/snippets/marketplace/transferissue/",
     "/admin/snippets/postal_pickup/pickupjob/",
     "/admin/snippets/postal_pickup/postoffice/",
+    "/admin/postal/offices/import/",
+    "/admin/postal/cod/",
+    "/admin/postal/cod/csv/?start=2026-12-01&end=2026-12-31",
+    "/admin/postal/cod/paid/",
     "/django-admin/",
 ]
 

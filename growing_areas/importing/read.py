@@ -115,8 +115,10 @@ def _is_empty(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_sheet(data, filename):
-    """Read ``data`` (bytes) named ``filename`` into a Sheet, or raise UnreadableFile."""
+def read_sheet(data, filename, columns=COLUMNS, required=REQUIRED_COLUMNS):
+    """Read ``data`` (bytes) named ``filename`` into a Sheet, or raise UnreadableFile.
+    ``columns`` are the header names known (others are ignored), ``required`` those the first
+    row must name: the growing areas' by default; other imports (post offices) give theirs."""
     if len(data) > max_bytes():
         raise UnreadableFile(
             _("The file is larger than %(size)d MB. Split it into smaller files.")
@@ -133,13 +135,13 @@ def read_sheet(data, filename):
             raise UnreadableFile(
                 _("The file is named .xlsx but is not an Excel workbook. Check the file.")
             )
-        return _read_xlsx(data)
+        return _read_xlsx(data, columns, required)
     if name.endswith(".csv") or name.endswith(".txt"):
         if is_xlsx_content:
             raise UnreadableFile(
                 _("The file is named .csv but is an Excel workbook. Rename it to .xlsx.")
             )
-        return _read_csv(data)
+        return _read_csv(data, columns, required)
     raise UnreadableFile(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
 
 
@@ -162,7 +164,7 @@ def _decode(data):
     return text
 
 
-def _rows_from_header(header, rows):
+def _rows_from_header(header, rows, known=COLUMNS, required=REQUIRED_COLUMNS):
     """Map the header to known columns, then collect the data rows with their line numbers."""
     header = list(header or [])
     if len(header) > MAX_COLUMNS:
@@ -170,10 +172,10 @@ def _rows_from_header(header, rows):
     columns, positions = {}, {}
     for index, title in enumerate(header):
         key = _header_key(title)
-        if key in COLUMNS and key not in columns:
+        if key in known and key not in columns:
             columns[key] = column_letter(index)
             positions[key] = index
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    missing = [c for c in required if c not in columns]
     if missing:
         raise UnreadableFile(
             _(
@@ -228,7 +230,7 @@ def _rows_from_header(header, rows):
     return sheet
 
 
-def _read_csv(data):
+def _read_csv(data, known, required):
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     # Vietnamese Excel writes ";" when the decimal separator is a comma
@@ -238,7 +240,7 @@ def _read_csv(data):
         header = next(reader, None)
         if header is None:
             raise UnreadableFile(_("The file is empty."))
-        return _rows_from_header(header, enumerate(reader, start=2))
+        return _rows_from_header(header, enumerate(reader, start=2), known, required)
     except csv.Error as exc:
         raise UnreadableFile(
             _("The CSV file is broken near line %(line)d: %(reason)s")
@@ -280,7 +282,7 @@ def _check_unpacked_sizes(data):
             )
 
 
-def _read_xlsx(data):
+def _read_xlsx(data, known, required):
     from openpyxl import load_workbook
 
     _check_unpacked_sizes(data)
@@ -304,7 +306,7 @@ def _read_xlsx(data):
             records = (
                 (number, [_cell(v) for v in row]) for number, row in enumerate(rows, start=2)
             )
-            return _rows_from_header(header, records)
+            return _rows_from_header(header, records, known, required)
         except UnreadableFile:
             raise
         except Exception as exc:  # a damaged part of the workbook, found while streaming

@@ -14,6 +14,8 @@ HISTORIES = {
     "growing_areas.StatusChange",
     "marketplace.ListingEvent",
     "marketplace.OrderEvent",
+    "postal_pickup.CodRemittance",
+    "postal_pickup.CodRemittanceLine",
     "postal_pickup.PickupJobEvent",
     "traceability.LabelVoiding",
     "traceability.Scan",

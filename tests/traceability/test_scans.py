@@ -276,3 +276,12 @@ def test_counting_the_same_label_at_once_texts_moderators_once(run, moderator):
     label.refresh_from_db()
     assert (label.network_count, label.flag_reason) == (6, "too_many_networks")
     assert Notification.objects.filter(recipient=moderator).count() == 1
+
+
+def test_the_drain_runs_every_minute_so_warnings_lag_at_most_a_minute():
+    from celery import current_app
+    from django.conf import settings as django_settings
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["traceability-drain-scans"]
+    assert entry["schedule"] <= timedelta(minutes=1)
+    assert current_app.tasks[entry["task"]].name == tasks.drain_scans.name

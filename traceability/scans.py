@@ -191,12 +191,11 @@ def drain_scans(*, recount=None):
     if oldest_unsettled and oldest_unsettled <= through:
         through = oldest_unsettled - 1
     label_ids = sorted(
-        set(
-            pending.filter(label__isnull=False)
-            .exclude(browser_family="bot")
-            .values_list("label_id", flat=True)
-            .order_by()
-        )
+        pending.filter(label__isnull=False)
+        .exclude(browser_family="bot")
+        .values_list("label_id", flat=True)
+        .order_by()
+        .distinct()
     )
     for index in range(0, len(label_ids), DRAIN_CHUNK):
         # each chunk commits on its own: the counters a buyer sees do not wait for the rest

@@ -394,8 +394,10 @@ TRACEABILITY_SCANS_PER_NETWORK_PER_DAY = env.int(
     "TRACEABILITY_SCANS_PER_NETWORK_PER_DAY", default=3
 )
 TRACEABILITY_MIN_NETWORKS_TO_FLAG = env.int("TRACEABILITY_MIN_NETWORKS_TO_FLAG", default=3)
-CELERY_BEAT_SCHEDULE["traceability-count-recent-scans"] = {
-    "task": "traceability.tasks.count_recent_scans",
+# The scan drain: counters, "scanned N times" and counterfeit warnings lag scans by at most
+# this minute (README, "Label scans").
+CELERY_BEAT_SCHEDULE["traceability-drain-scans"] = {
+    "task": "traceability.tasks.drain_scans",
     "schedule": timedelta(minutes=1),
 }
 

@@ -27,11 +27,16 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 10 MB photo from a phone camera is well under this
 STORED_LONG_SIDE = 1600
 DOCUMENT_LONG_SIDE = 2400  # a photographed certificate must stay readable
-# The renditions the pages use: catalogue card, product page, thumbnails in the forms.
-CARD_RENDITION = "fill-320x240"
-DETAIL_RENDITION = "max-800x800"
-THUMB_RENDITION = "fill-160x120"
-RENDITIONS = (CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION)
+# Every rendition the pages show of an uploaded photo, made by a task when the photo is stored
+# (never in a page request). A template's {% image %} must use one of these: a test reads
+# the templates and fails on any other spec.
+CARD_RENDITION = "fill-320x240"  # catalogue card
+DETAIL_RENDITION = "max-800x800"  # product page
+THUMB_RENDITION = "fill-160x120"  # thumbnails in the forms and admin
+TRACE_RENDITION = "max-480x360"  # label page: cover and the batch's step photos
+PRODUCER_RENDITIONS = ("fill-120x120", "fill-160x160", "fill-480x320")  # producer's portrait
+RENDITIONS = (CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION, TRACE_RENDITION)
+RENDITIONS += PRODUCER_RENDITIONS
 
 
 def _limit(name, default):
@@ -183,7 +188,15 @@ def store_photo(photo, title, uploaded_by=None):
     # Assigning the file resets the dimension fields; we know them without reopening it.
     image.width, image.height = photo.width, photo.height
     image.save()
+    # the renditions are made by a worker once the photo is committed, before any page asks
+    transaction.on_commit(lambda: _queue_renditions([image.pk]))
     return image
+
+
+def _queue_renditions(image_ids):
+    from .tasks import make_renditions
+
+    make_renditions.delay(image_ids)
 
 
 @contextmanager
@@ -204,6 +217,7 @@ def atomic_removing_files_on_failure():
 
 
 def make_renditions(image_ids):
-    """Make the pages' renditions ahead of the first visitor; existing ones are kept."""
+    """Make the pages' renditions (RENDITIONS) ahead of the first visitor; existing ones are
+    kept. Run by the task store_photo queues, never by a page."""
     for image in get_image_model().objects.filter(pk__in=image_ids):
         image.get_renditions(*RENDITIONS)

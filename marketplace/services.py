@@ -388,15 +388,7 @@ def add_photos(product, uploads, actor):
             product=product,
             note=str(len(photos)),
         )
-        image_ids = [photo.image_id for photo in photos]
-        transaction.on_commit(lambda: _make_renditions_later(image_ids))
-    return photos
-
-
-def _make_renditions_later(image_ids):
-    from .tasks import make_renditions
-
-    make_renditions.delay(image_ids)
+    return photos  # store_photo queued their renditions
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ def warn_expiring_ocop_certificates():
 
 @shared_task(acks_late=True)
 def make_renditions(image_ids):
-    """Resize new product photos in the background, so the first page view stays fast."""
+    """Resize a newly stored photo for every page (photos.RENDITIONS), so no page resizes."""
     photos.make_renditions(image_ids)
 
 

@@ -359,7 +359,7 @@ class Label(models.Model):
     scan_count = models.PositiveIntegerField(_("scans"), default=0)
     network_count = models.PositiveIntegerField(_("networks"), default=0)
     first_scanned_at = models.DateTimeField(_("first scanned"), null=True, blank=True)
-    # The newest scan the counters include: the beat sweep recounts labels with newer scans.
+    # The newest scan the counters include (shown in the admin).
     scans_counted_until = models.DateTimeField(_("scans counted until"), null=True, blank=True)
     flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True, db_index=True)
     flag_reason = models.CharField(_("flag"), max_length=200, blank=True)
@@ -423,6 +423,22 @@ class Scan(AuditRecord):
 
     def __str__(self):
         return f"{self.serial} · {self.scanned_at:%Y-%m-%d %H:%M}"
+
+
+class ScanDrain(models.Model):
+    """The scan drain's watermark (one row): every scan with an id at or below
+    ``counted_through`` is included in its label's counters. The drain moves it only after
+    the labels it covers were recounted, so a drain killed mid-way recounts them again."""
+
+    counted_through = models.BigIntegerField(_("scans counted through id"), default=0)
+    drained_at = models.DateTimeField(_("drained at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scan drain")
+        verbose_name_plural = _("scan drain")
+
+    def __str__(self):
+        return f"{self.counted_through}"
 
 
 class LabelVoiding(AuditRecord):

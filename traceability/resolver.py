@@ -21,7 +21,7 @@ from growing_areas.outline import outline
 from marketplace.models import Product, ProductPhoto
 from marketplace.validators import gtin_forms
 
-from . import epcis, scans, services
+from . import epcis, page_cache, scans, services
 from .digital_link import DigitalLinkError, build_path, decompress, parse
 from .gs1 import GS1Error, validate_gtin, validate_lot
 from .models import Batch, Label, TraceAttachment, TraceEvent
@@ -462,7 +462,7 @@ def _page(request, link, product, batch, label, serial_unknown=False, lot_unknow
         "timeline_key": _timeline_key(batch) if batch else None,
         "timeline_seconds": TIMELINE_CACHE_SECONDS,
         "warnings": warnings + _vouching_warnings(product),
-        "certifications": list(area.certifications.all()) if area else [],
+        "certifications": page_cache.area_certificates(area) if area else [],
         "today": timezone.localdate(),
         # read only when the cached photo fragment is missing
         "cover": SimpleLazyObject(lambda: _cover(product)),

@@ -1,6 +1,6 @@
-"""Scans: every view of a label URL logged (at most one INSERT in the request), its counters
-and counterfeit flags recomputed from the log by a task, moderators told once, and the sweep
-that recounts labels whose task was lost."""
+"""Scans: every view of a label URL logged (at most one INSERT in the request, nothing else
+written); the drain, a beat task every minute, recounts the labels scanned since its watermark
+from the log, flags the copied ones and tells moderators once."""
 
 import hashlib
 import hmac
@@ -10,14 +10,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 
-from .models import Label, Scan
+from .models import Label, Scan, ScanDrain
 
 _BROWSERS = [
     ("bot", re.compile(r"bot|crawl|spider|preview|externalhit|curl|wget|python", re.I)),
@@ -73,17 +73,20 @@ def label_flags(label):
 
 # A second view of the same label URL from the same network within this window is not logged.
 SCAN_REPEAT_WINDOW = timedelta(minutes=5)
-# How far back the beat sweep looks for scans whose label was not recounted (a lost task).
-SCAN_SWEEP_LOOKBACK = timedelta(hours=1)
+# A scan older than this is committed: no label view holds its transaction open so long. The
+# drain's watermark only passes scans this old, so one committed late is never skipped.
+SCAN_SETTLE = timedelta(minutes=2)
+# Labels recounted per transaction by the drain.
+DRAIN_CHUNK = 200
 
 
 def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=""):
-    """Log one view of a label URL, and for a known label queue the recount of its counters
-    (``count_label_scans``) once the scan is committed. Returns the Scan, or None when the same
-    network viewed the same label URL within SCAN_REPEAT_WINDOW: a reload, or a loop of
-    requests, adds nothing.
+    """Log one view of a label URL; the drain (``drain_scans``, every minute) counts it.
+    Returns the Scan, or None when the same network viewed the same label URL within
+    SCAN_REPEAT_WINDOW: a reload, or a loop of requests, adds nothing.
 
-    At most one SELECT and one INSERT: no shared row is updated inside the request. Link
+    At most one SELECT and one INSERT, and no task message: no shared row is written inside
+    the request, so buyers scanning one label at once never wait on each other. Link
     previews and crawlers (a label URL pasted in Zalo or Facebook is fetched by their robots)
     are logged but never counted, so sharing a label cannot make it look copied."""
     if label is not None:
@@ -92,7 +95,6 @@ def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=
         outcome = Scan.Outcome.UNKNOWN_SERIAL if batch else Scan.Outcome.UNKNOWN_LOT
     digest = network_hash(ip)
     family = browser_family(user_agent)
-    counted = label is not None and family != "bot"
     now = timezone.now()
     lot, serial = lot[:20], serial[:20]
     recent = Scan.objects.filter(network_hash=digest, scanned_at__gte=now - SCAN_REPEAT_WINDOW)
@@ -107,7 +109,7 @@ def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=
         recent = recent.exclude(browser_family="bot")
     if recent.exists():
         return None
-    scan = Scan.objects.create(
+    return Scan.objects.create(
         scanned_at=now,
         label=label,
         gtin=gtin,
@@ -117,11 +119,6 @@ def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=
         network_hash=digest,
         browser_family=family,
     )
-    if counted:
-        from .tasks import count_label_scans
-
-        transaction.on_commit(lambda: count_label_scans.delay(label.pk))
-    return scan
 
 
 def count_label_scans(label_id):
@@ -171,20 +168,50 @@ def count_label_scans(label_id):
     return label
 
 
-def labels_with_uncounted_scans():
-    """Labels scanned within SCAN_SWEEP_LOOKBACK whose counters miss a newer scan (their
-    recount task was lost): what the beat sweep sends to ``count_label_scans`` again."""
-    since = timezone.now() - SCAN_SWEEP_LOOKBACK
-    counted = ~Q(scans__browser_family="bot")
-    recent = Scan.objects.filter(scanned_at__gte=since, label__isnull=False).exclude(
-        browser_family="bot"
+def drain_scans(*, recount=None):
+    """Count the scans logged since the watermark: recount (``count_label_scans``) every
+    label scanned after it, then move the watermark past the settled scans. Returns how many
+    labels were recounted.
+
+    Never loses or double-counts a scan: counters are recomputed from the whole log, not
+    incremented, and the watermark moves only after every label it covers was recounted, so
+    a drain killed mid-way recounts the same labels again. It passes only scans older than
+    SCAN_SETTLE (certainly committed); newer ones are recounted again at the next run, so a
+    scan whose INSERT commits after a later id was seen is still counted.
+
+    ``recount`` replaces count_label_scans (tests inject a failure with it)."""
+    recount = recount or count_label_scans
+    started = timezone.now()
+    drain, _created = ScanDrain.objects.get_or_create(pk=1)
+    pending = Scan.objects.filter(pk__gt=drain.counted_through)
+    settle_line = started - SCAN_SETTLE
+    newest_settled = _first_id(pending.filter(scanned_at__lt=settle_line).order_by("-pk"))
+    oldest_unsettled = _first_id(pending.filter(scanned_at__gte=settle_line).order_by("pk"))
+    through = newest_settled or drain.counted_through
+    if oldest_unsettled and oldest_unsettled <= through:
+        through = oldest_unsettled - 1
+    label_ids = sorted(
+        pending.filter(label__isnull=False)
+        .exclude(browser_family="bot")
+        .values_list("label_id", flat=True)
+        .order_by()
+        .distinct()
     )
-    return list(
-        Label.objects.filter(pk__in=recent.values("label_id"))
-        .annotate(newest=Max("scans__scanned_at", filter=counted))
-        .filter(Q(scans_counted_until__isnull=True) | Q(scans_counted_until__lt=F("newest")))
-        .values_list("pk", flat=True)
+    for index in range(0, len(label_ids), DRAIN_CHUNK):
+        # each chunk commits on its own: the counters a buyer sees do not wait for the rest
+        with transaction.atomic():
+            for label_id in label_ids[index : index + DRAIN_CHUNK]:
+                recount(label_id)
+    # Forward only: two drains at once (a slow one overlapping the next minute's) each
+    # recounted everything up to their own mark, so the higher mark is safe to keep.
+    ScanDrain.objects.filter(pk=1, counted_through__lt=through).update(
+        counted_through=through, drained_at=started
     )
+    return len(label_ids)
+
+
+def _first_id(scans):
+    return scans.values_list("pk", flat=True).first()
 
 
 def _tell_moderators(label):

@@ -21,15 +21,6 @@ def requeue_stale_print_runs():
 
 
 @shared_task
-def count_label_scans(label_id):
-    """Recompute one label's scan counters from the scan log; flag it if it looks copied."""
-    scans.count_label_scans(label_id)
-
-
-@shared_task
-def count_recent_scans():
-    """Beat, every minute: recount the labels whose newest scans were missed (a lost task)."""
-    stale = scans.labels_with_uncounted_scans()
-    for label_id in stale:
-        count_label_scans.delay(label_id)
-    return len(stale)
+def drain_scans():
+    """Beat, every minute: count the scans logged since the last drain (scans.drain_scans)."""
+    return scans.drain_scans()

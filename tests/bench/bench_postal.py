@@ -3,7 +3,10 @@
 - drawing up every office's list (``pickup_lists.draw_up_all``: per office a transaction, the
   list row locked, the jobs not yet on it found, their rows written in route order), without
   the notifications (delivered by Celery after the commit in production);
-- a bare query reading the same jobs in the same order (office, commune, village, farmer).
+- a bare query reading the same jobs in the same order (office, commune, village, farmer);
+- the list's page ``/buu-dien/bang-ke/<id>/`` of an office with 100 stops, opened by its postal
+  staff through the whole middleware stack (Django's test client, in process), against a bare
+  Django view answered the same way.
 
 The day is 2,000 confirmed orders over 150 offices by default, made with ``bulk_create``;
 ``BENCH_POSTAL_ORDERS`` and ``BENCH_POSTAL_OFFICES`` make it smaller for a quick check.
@@ -16,7 +19,11 @@ import os
 import statistics
 import uuid
 
-from .support import Ratios, alternate, test_database, timed
+from . import support
+from .support import Ratios, alternate, percentiles, test_database, timed
+
+LIST_STOPS = 100
+PAGE_REQUESTS = 200  # per side, shared among the rounds
 
 DAY = datetime.date(2026, 12, 10)  # a Thursday
 FARMS_PER_OFFICE = 4
@@ -146,6 +153,98 @@ def _draw_up():
     return draw_up_all(DAY, tell=False)
 
 
+def bare(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("ok")
+
+
+def _urlconf():
+    """The project's URLs plus /bench-bare/, in a throwaway module."""
+    import types
+
+    from django.urls import path
+
+    from config import urls
+
+    module = types.ModuleType("bench_postal_urls")
+    module.urlpatterns = [path("bench-bare/", bare), *urls.urlpatterns]
+    return module
+
+
+def _busy_office_page():
+    """One office given ``LIST_STOPS`` of the day's jobs, its list drawn up, and a client
+    signed in as its postal staff: (client, the list's path)."""
+    from django.test import Client
+
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.services import grant_role
+    from postal_pickup.models import PickupJob, PostOffice
+    from postal_pickup.pickup_lists import draw_up
+
+    office = PostOffice.objects.order_by("pk").first()
+    own = PickupJob.objects.filter(office=office).count()
+    others = PickupJob.objects.exclude(office=office).order_by("pk").values_list("pk", flat=True)
+    PickupJob.objects.filter(pk__in=list(others[: LIST_STOPS - own])).update(office=office)
+    pickup_list, _added = draw_up(office, DAY, tell=False)
+    if pickup_list.rows.count() != LIST_STOPS:
+        raise RuntimeError(
+            f"the busy office has {pickup_list.rows.count()} stops, not {LIST_STOPS}"
+        )
+    staff = User.objects.create_user("0913999002", "bench-password-1", full_name="Lò Văn Páo")
+    grant_role(staff, Role.POSTAL_STAFF)
+    office.staff.add(staff)
+    client = Client()
+    client.force_login(staff)
+    return client, f"/buu-dien/bang-ke/{pickup_list.pk}/"
+
+
+def _get(client, path):
+    response = client.get(path, headers={"accept-language": "vi"})
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}")
+    return len(response.content)
+
+
+def _list_page_rows():
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    with override_settings(ROOT_URLCONF=_urlconf()):
+        client, path = _busy_office_page()
+        for _n in range(5):  # warm up: templates, session, translations
+            _get(client, path)
+            _get(client, "/bench-bare/")
+        block = max(10, PAGE_REQUESTS // support.ROUNDS)
+        queries = []  # counted by a wrapper: the request's start empties the query log
+        with connection.execute_wrapper(
+            lambda run, sql, *rest: queries.append(sql) or run(sql, *rest)
+        ):
+            size = _get(client, path)
+
+        def page_block(_round):
+            return [timed(_get, client, path)[1] for _n in range(block)]
+
+        def bare_block(_round):
+            return [timed(_get, client, "/bench-bare/")[1] for _n in range(block)]
+
+        page_rounds, bare_rounds = alternate(page_block, bare_block)
+    ratios = Ratios(map(statistics.mean, page_rounds), map(statistics.mean, bare_rounds))
+    page_p50, page_p95 = percentiles([s for block in page_rounds for s in block])
+    bare_p50, _bare_p95 = percentiles([s for block in bare_rounds for s in block])
+    return [
+        (
+            f"list page /buu-dien/bang-ke/<id>/, {LIST_STOPS} stops ({size // 1024} KB)",
+            f"{page_p50:.1f}",
+            "ms",
+            f"p95 {page_p95:.1f} ms, {len(queries)} queries; whole request, test client in process",
+        ),
+        ("a bare Django view the same way", f"{bare_p50:.2f}", "ms", ""),
+        ("list page ÷ bare view (mean request time)", ratios.measured(0), "ratio", ratios.note(0)),
+    ]
+
+
 def run():
     from postal_pickup.models import PickupList, PickupListRow
 
@@ -171,6 +270,7 @@ def run():
             return seconds
 
         lists, bares = alternate(draw_up_round, bare_round)
+        page_rows = _list_page_rows()
     ratios = Ratios(lists, bares)
     drawn = statistics.median(lists)
     return [
@@ -187,4 +287,5 @@ def run():
             f"median of {len(bares)} rounds",
         ),
         ("drawing up ÷ bare query", ratios.measured(0), "ratio", ratios.note(0)),
+        *page_rows,
     ]

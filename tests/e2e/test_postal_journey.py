@@ -146,7 +146,7 @@ def test_one_parcel_from_the_order_to_the_buyers_door(
 
     # ... and mark it picked up: one parcel, weighed at the door.
     staff.locator("input[name=parcels]").fill("1")
-    staff.locator("input[name=weight_grams]").fill("1100")
+    staff.locator("input[name=weight_grams]").fill("380")
     staff.get_by_role("button", name="Đã lấy hàng").click()
     staff.wait_for_url(re.compile(r"/buu-dien/#job-\d+$"))
     staff.locator(".messages, [role=status], .message", has_text=job.sscc).first.wait_for()
@@ -156,6 +156,7 @@ def test_one_parcel_from_the_order_to_the_buyers_door(
     job.refresh_from_db()
     parcel.refresh_from_db()
     assert job.status == PickupJob.Status.PICKED_UP
+    assert (job.parcel_count, job.actual_weight_grams) == (1, 380)
     assert parcel.status == SellerOrder.Status.SHIPPED
 
     # The carrier's system reports the parcel in transit, then delivered.

@@ -149,7 +149,7 @@ def test_one_parcel_from_the_order_to_the_buyers_door(
     staff.locator("input[name=weight_grams]").fill("380")
     staff.get_by_role("button", name="Đã lấy hàng").click()
     staff.wait_for_url(re.compile(r"/buu-dien/#job-\d+$"))
-    staff.locator(".messages, [role=status], .message", has_text=job.sscc).first.wait_for()
+    staff.locator("[role=status]", has_text=job.sscc).first.wait_for()
     assert staff.locator(f"#job-{job.pk}").count() == 0  # no longer to collect
     shot(staff, "postal-6-staff-picked-up")
     staff_context.close()

@@ -108,8 +108,9 @@ def test_one_parcel_from_the_order_to_the_buyers_door(
 
     # ... packs it and says so on the orders page; the desk then shows it packed.
     farmer.goto(f"{server}/ban-hang/don-hang/")
-    farmer.locator(f"#don-{parcel.pk} button[name=buoc][value=packed]").click()
-    farmer.wait_for_url("**/ban-hang/don-hang/**")
+    with farmer.expect_response(lambda response: response.request.method == "POST"):
+        farmer.locator(f"#don-{parcel.pk} button[name=buoc][value=packed]").click()
+    farmer.wait_for_load_state()
     parcel.refresh_from_db()
     assert parcel.status == SellerOrder.Status.PACKED
     farmer.goto(f"{server}/ban-hang/")

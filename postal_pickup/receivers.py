@@ -28,8 +28,10 @@ _BUYER_STEPS = {
 
 
 def delivery_steps(sender, order, **kwargs):
-    """``order_timeline_steps``: the carrier's steps for the order's parcels, when they
-    happened, with the producer's name only (as the tracking page names them)."""
+    """``order_timeline_steps``: the carrier's steps for the order's parcels, with the
+    producer's name only (as the tracking page names them). Dated when we recorded them, as
+    every other step is: the carrier's clock may run ahead of ours, and its "on its way" must
+    not come after our "delivered"."""
     events = (
         PickupJobEvent.objects.filter(
             job__seller_order__order=order, to_status__in=list(_BUYER_STEPS)
@@ -40,7 +42,7 @@ def delivery_steps(sender, order, **kwargs):
     )
     return [
         Step(
-            event.occurred_at or event.created_at,
+            event.created_at,
             _BUYER_STEPS[event.to_status] % {"producer": event.job.seller_order.producer.name},
         )
         for event in events

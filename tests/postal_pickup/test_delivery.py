@@ -244,6 +244,22 @@ def test_the_buyer_sees_each_step_without_names_of_staff(client, job, postal_sta
     assert "is on its way" in page
 
 
+def test_a_carrier_clock_running_ahead_does_not_put_delivered_before_on_its_way(client, job):
+    services.apply_carrier_event(
+        job.sscc, "in_transit", timezone.now() + timedelta(minutes=3), event_id="fast"
+    )
+    services.advance(job, None, S.DELIVERED)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(job.seller_order.order.get_absolute_url())
+    steps = [step.what for step in response.context["timeline"]]
+    name = job.seller_order.producer.name
+    assert steps[-3:] == [
+        f"Your parcel from {name} is on its way",
+        f"Your parcel from {name} was delivered",
+        "Order completed",
+    ]
+
+
 def test_an_ignored_carrier_event_is_not_a_step(client, job):
     services.apply_carrier_event(
         job.sscc, "in_transit", timezone.now() - timedelta(days=3), event_id="old"

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .importing import UnreadableFile, read_sheet
+from .importing import UnreadableFile, open_sheet
 from .importing.rows import RowError, RowReader
+from .importing.spill import Spill
 from .importing.write import ImportReport, save_rows
 from .models import EXPIRY_WARNING_DAYS, Certification, GrowingArea, ImportJob
 
@@ -31,28 +32,63 @@ PROGRESS_EVERY = 250
 
 
 def import_growing_areas(data, filename, *, dry_run=False, user=None, progress=None):
-    """Import a CSV or XLSX file of growing areas; return an ImportReport.
+    """Import a CSV or XLSX file of growing areas (``data``: its bytes, or the file open in
+    binary mode); return an ImportReport.
 
-    All or nothing: when any row is wrong, nothing is saved and ``report.errors`` lists every
-    problem with its line and column. Codes already registered are updated in place (a file
-    imported twice changes nothing the second time). Columns missing from the file leave the
-    existing values alone. ``progress(done, total)`` is called while rows are checked.
+    All or nothing: when any row is wrong, nothing is saved and ``report.errors`` lists the
+    problems with their line and column (the first ``MAX_KEPT_ERRORS``; ``report.error_count``
+    counts them all). Codes already registered are updated in place (a file imported twice
+    changes nothing the second time). Columns missing from the file leave the existing values
+    alone. ``progress(done, total)`` is called while rows are checked.
+
+    The memory it holds does not grow with the file: the file is streamed in three passes
+    over temporary files, each holding one chunk of rows at a time. The first reads the
+    file (its limits checked) and counts the rows; the second checks every row, reporting
+    progress, and keeps only the codes seen (for duplicates) and the errors; the third, only
+    when no row was wrong, saves the checked rows in one transaction, chunk by chunk. Checking
+    before the transaction keeps it short, and the progress bar's updates visible to others.
     """
-    if hasattr(data, "read"):
-        data = data.read()
     report = ImportReport(filename=filename, dry_run=dry_run)
-    try:
-        sheet = read_sheet(data, filename)
-    except UnreadableFile as problem:
-        report.errors.append(RowError(problem.line or 0, "", "", problem.message))
-        return report
-    report.total_rows = len(sheet.rows)
-    if progress:
-        progress(0, report.total_rows)
+    with Spill() as read_rows, Spill() as checked_rows:
+        try:
+            with open_sheet(data, filename) as sheet:
+                columns = sheet.columns
+                for row in sheet.rows:
+                    read_rows.append(row)
+        except UnreadableFile as problem:
+            report.add_errors([RowError(problem.line or 0, "", "", problem.message)])
+            return report
+        report.total_rows = read_rows.count
+        if progress:
+            progress(0, report.total_rows)
+        _check_rows(read_rows, columns, report, checked_rows, progress)
+        read_rows.close()
+        if not report.ok:
+            return report
+        try:
+            save_rows(checked_rows.chunks(), report, columns, dry_run=dry_run, user=user)
+        except IntegrityError:
+            # another import registered one of these codes while this one ran
+            report.created = report.updated = report.unchanged = 0
+            report.add_errors(
+                [
+                    RowError(
+                        0,
+                        "",
+                        "",
+                        _("Another import changed the same codes at the same time. Try again."),
+                    )
+                ]
+            )
+    return report
 
-    reader = RowReader(sheet.columns)
-    parsed, first_line_of = [], {}
-    for done, (line, cells) in enumerate(sheet.rows, start=1):
+
+def _check_rows(rows, columns, report, checked, progress):
+    """Check every row read, adding its errors to ``report``; append the values of the rows to
+    ``checked`` while none was wrong (after the first error nothing will be saved)."""
+    reader = RowReader(columns)
+    first_line_of = {}  # code -> the line it was first seen on: what a duplicate's message says
+    for done, (line, cells) in enumerate(rows, start=1):
         values, errors = reader.parse(line, cells)
         code = values.get("code")
         if code and code in first_line_of:
@@ -61,34 +97,18 @@ def import_growing_areas(data, filename, *, dry_run=False, user=None, progress=N
                 RowError(
                     line,
                     "code",
-                    sheet.columns["code"],
+                    columns["code"],
                     _("The code %(code)s is already on line %(line)d of this file.")
                     % {"code": code, "line": first_line_of[code]},
                 ),
             )
         elif code:
             first_line_of[code] = line
-        report.errors.extend(errors)
-        parsed.append(values)
+        report.add_errors(errors)
+        if report.ok:
+            checked.append(values)
         if progress and (done % PROGRESS_EVERY == 0 or done == report.total_rows):
             progress(done, report.total_rows)
-    if report.errors:
-        return report
-
-    try:
-        save_rows(parsed, report, sheet.columns, dry_run=dry_run, user=user)
-    except IntegrityError:
-        # another import registered one of these codes while this one ran
-        report.created = report.updated = report.unchanged = 0
-        report.errors.append(
-            RowError(
-                0,
-                "",
-                "",
-                _("Another import changed the same codes at the same time. Try again."),
-            )
-        )
-    return report
 
 
 def run_import_job(job_id):
@@ -112,11 +132,14 @@ def run_import_job(job_id):
             ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.SAVING)
 
     try:
-        with job.file.open("rb") as handle:
-            data = handle.read()
-        report = import_growing_areas(
-            data, job.original_name, dry_run=job.dry_run, user=job.created_by, progress=progress
-        )
+        with job.file.open("rb") as handle:  # read as a stream, never whole
+            report = import_growing_areas(
+                handle,
+                job.original_name,
+                dry_run=job.dry_run,
+                user=job.created_by,
+                progress=progress,
+            )
     except Exception:
         # the import saved nothing (it is one transaction); say so instead of leaving the
         # progress bar waiting, then let the error reach the logs
@@ -142,7 +165,7 @@ def run_import_job(job_id):
     job.processed_rows = report.total_rows
     job.created_count = report.created
     job.updated_count = report.updated
-    job.error_count = len(report.errors)
+    job.error_count = report.error_count
     job.errors = report.error_dicts(limit=ImportJob.MAX_STORED_ERRORS)
     job.state = ImportJob.State.SUCCEEDED if report.ok else ImportJob.State.FAILED
     job.finished_at = timezone.now()

@@ -6,7 +6,12 @@ name."""
 import codecs
 import csv
 import io
+import itertools
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -91,10 +96,12 @@ class UnreadableFile(Exception):  # noqa: N818 - it is the reason, not an error 
 @dataclass
 class Sheet:
     """The header's known columns and the non-empty data rows, each as (line, {column: value}).
-    Values are kept as read: text from CSV, typed values (numbers, dates) from XLSX."""
+    Values are kept as read: text from CSV, typed values (numbers, dates) from XLSX. From
+    ``open_sheet`` the rows are an iterator that reads the file as it goes (and raises
+    UnreadableFile where the file goes wrong); from ``read_sheet`` they are a list."""
 
     columns: dict  # column name -> letter, e.g. {"code": "A"}
-    rows: list = field(default_factory=list)
+    rows: Iterable = field(default_factory=list)
 
 
 def column_letter(index):
@@ -115,18 +122,53 @@ def _is_empty(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_sheet(data, filename, columns=COLUMNS, required=REQUIRED_COLUMNS):
-    """Read ``data`` (bytes) named ``filename`` into a Sheet, or raise UnreadableFile.
-    ``columns`` are the header names known (others are ignored), ``required`` those the first
-    row must name: the growing areas' by default; other imports (post offices) give theirs."""
-    if len(data) > max_bytes():
+@contextmanager
+def _binary_stream(data):
+    """``data`` (bytes or a binary file) as a seekable binary stream at its start, and its size.
+    A file that cannot seek (a network stream) is copied to a temporary file first: the
+    workbook reader needs to seek, and the size is checked before anything is read."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        yield io.BytesIO(data), len(data)
+        return
+    if hasattr(data, "seekable") and data.seekable():
+        size = data.seek(0, io.SEEK_END)
+        data.seek(0)
+        yield data, size
+        return
+    with tempfile.TemporaryFile() as copy:
+        shutil.copyfileobj(data, copy)
+        size = copy.tell()
+        copy.seek(0)
+        yield copy, size
+
+
+@contextmanager
+def open_sheet(data, filename, columns=COLUMNS, required=REQUIRED_COLUMNS):
+    """Open ``data`` (bytes or a binary file) named ``filename`` as a Sheet whose rows are read
+    as they are iterated, never the whole file at once; raise UnreadableFile when the file,
+    its header or a row goes wrong (a row's problem is raised when the iteration reaches it,
+    and a sheet without data rows when it ends). ``columns`` are the header names known (others
+    are ignored), ``required`` those the first row must name: the growing areas' by default;
+    other imports (post offices) give theirs."""
+    with (
+        _binary_stream(data) as (stream, size),
+        _open_stream(stream, size, filename, columns, required) as sheet,
+    ):
+        yield sheet
+
+
+@contextmanager
+def _open_stream(stream, size, filename, columns, required):
+    if size > max_bytes():
         raise UnreadableFile(
             _("The file is larger than %(size)d MB. Split it into smaller files.")
             % {"size": max_bytes() // (1024 * 1024)}
         )
+    start = stream.read(len(XLSX_MAGIC))
+    stream.seek(0)
     name = (filename or "").lower()
-    is_xlsx_content = data.startswith(XLSX_MAGIC)
-    if data.startswith(OLE_MAGIC) or name.endswith(".xls"):
+    is_xlsx_content = start.startswith(XLSX_MAGIC)
+    if start.startswith(OLE_MAGIC) or name.endswith(".xls"):
         raise UnreadableFile(
             _("Old Excel files (.xls) cannot be read. In Excel, save the file as .xlsx or CSV.")
         )
@@ -135,23 +177,35 @@ def read_sheet(data, filename, columns=COLUMNS, required=REQUIRED_COLUMNS):
             raise UnreadableFile(
                 _("The file is named .xlsx but is not an Excel workbook. Check the file.")
             )
-        return _read_xlsx(data, columns, required)
+        with _open_xlsx(stream, columns, required) as sheet:
+            yield sheet
+        return
     if name.endswith(".csv") or name.endswith(".txt"):
         if is_xlsx_content:
             raise UnreadableFile(
                 _("The file is named .csv but is an Excel workbook. Rename it to .xlsx.")
             )
-        return _read_csv(data, columns, required)
+        with _open_csv(stream, columns, required) as sheet:
+            yield sheet
+        return
     raise UnreadableFile(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
 
 
-def _decode(data):
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
+def read_sheet(data, filename, columns=COLUMNS, required=REQUIRED_COLUMNS):
+    """The whole of ``open_sheet``'s Sheet, its rows in a list: for the small files (post
+    offices) whose rules look at all the rows together."""
+    with open_sheet(data, filename, columns, required) as sheet:
+        return Sheet(columns=sheet.columns, rows=list(sheet.rows))
+
+
+def _text_lines(text):
+    """The lines of ``text`` (a text stream), refusing binary data and text not in the
+    encoding as they come."""
     try:
-        text = data.decode(encoding)
+        for line in text:
+            if "\x00" in line:
+                raise UnreadableFile(_("The file holds binary data, not CSV text."))
+            yield line
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
             _(
@@ -159,13 +213,11 @@ def _decode(data):
                 "“CSV UTF-8 (comma delimited)”."
             )
         ) from exc
-    if "\x00" in text:
-        raise UnreadableFile(_("The file holds binary data, not CSV text."))
-    return text
 
 
-def _rows_from_header(header, rows, known=COLUMNS, required=REQUIRED_COLUMNS):
-    """Map the header to known columns, then collect the data rows with their line numbers."""
+def _columns_of(header, known=COLUMNS, required=REQUIRED_COLUMNS):
+    """The header's known columns: (name -> letter, name -> index), or UnreadableFile naming
+    the required columns it lacks."""
     header = list(header or [])
     if len(header) > MAX_COLUMNS:
         header = header[:MAX_COLUMNS]
@@ -185,8 +237,14 @@ def _rows_from_header(header, rows, known=COLUMNS, required=REQUIRED_COLUMNS):
             % {"columns": ", ".join(missing)},
             line=1,
         )
-    sheet = Sheet(columns=columns)
+    return columns, positions
+
+
+def _data_rows(rows, columns, positions):
+    """The non-empty rows of ``rows`` ((line, cells) pairs) as (line, {column: value}), one at a
+    time, with the guards on rows and cells."""
     empty_run = 0
+    count = 0
     limit = max_rows()
     cell_limit = max_cell_chars()
     for line, row in rows:
@@ -218,35 +276,61 @@ def _rows_from_header(header, rows, known=COLUMNS, required=REQUIRED_COLUMNS):
                 )
             continue
         empty_run = 0
-        if len(sheet.rows) >= limit:
+        if count >= limit:
             raise UnreadableFile(
                 _("The file has more than %(count)d rows. Split it into smaller files.")
                 % {"count": limit},
                 line=line,
             )
-        sheet.rows.append((line, values))
-    if not sheet.rows:
+        count += 1
+        yield line, values
+    if not count:
         raise UnreadableFile(_("The file has no rows of data under the header."), line=2)
-    return sheet
 
 
-def _read_csv(data, known, required):
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    # Vietnamese Excel writes ";" when the decimal separator is a comma
-    delimiter = max(",;\t", key=first_line.count)
+@contextmanager
+def _open_csv(stream, known, required):
+    start = stream.read(2)
+    stream.seek(0)
+    is_utf16 = start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    encoding = "utf-16" if is_utf16 else "utf-8-sig"
+    # newline="": the csv module finds the ends of rows itself (a quoted cell may hold one)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        header = next(reader, None)
+        lines = _text_lines(text)
+        first_line = next(lines, "")
+        # Vietnamese Excel writes ";" when the decimal separator is a comma
+        delimiter = max(",;\t", key=first_line.split("\n", 1)[0].count)
+        reader = csv.reader(
+            itertools.chain([first_line] if first_line else [], lines),
+            delimiter=delimiter,
+            strict=True,
+        )
+
+        def broken(exc):
+            return UnreadableFile(
+                _("The CSV file is broken near line %(line)d: %(reason)s")
+                % {"line": reader.line_num, "reason": exc},
+                line=reader.line_num,
+            )
+
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise broken(exc) from exc
         if header is None:
             raise UnreadableFile(_("The file is empty."))
-        return _rows_from_header(header, enumerate(reader, start=2), known, required)
-    except csv.Error as exc:
-        raise UnreadableFile(
-            _("The CSV file is broken near line %(line)d: %(reason)s")
-            % {"line": reader.line_num, "reason": exc},
-            line=reader.line_num,
-        ) from exc
+        columns, positions = _columns_of(header, known, required)
+
+        def records():
+            try:
+                yield from enumerate(reader, start=2)
+            except csv.Error as exc:
+                raise broken(exc) from exc
+
+        yield Sheet(columns=columns, rows=_data_rows(records(), columns, positions))
+    finally:
+        text.detach()  # the caller's file stays open
 
 
 def _cell(value):
@@ -255,15 +339,17 @@ def _cell(value):
     return value
 
 
-def _check_unpacked_sizes(data):
+def _check_unpacked_sizes(stream):
     """Refuse a workbook whose parts unpack to more than the limits, before openpyxl opens
     it: a 1 MB file of repeated text can unpack to gigabytes. The sizes the zip declares are
     enough to check, because zipfile never returns more bytes than a member declares (it
     stops there and fails on the checksum, which reads as a damaged file)."""
     try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        members = zipfile.ZipFile(stream).infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnreadableFile(_("The Excel file cannot be opened: it is damaged.")) from exc
+    finally:
+        stream.seek(0)
     total, limit = 0, max_unpacked_bytes()
     shared_limit = max_shared_strings_bytes()
     for member in members:
@@ -282,16 +368,19 @@ def _check_unpacked_sizes(data):
             )
 
 
-def _read_xlsx(data, known, required):
+@contextmanager
+def _open_xlsx(stream, known, required):
     from openpyxl import load_workbook
 
-    _check_unpacked_sizes(data)
+    _check_unpacked_sizes(stream)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # read_only: the sheet is parsed as its rows are asked for, not loaded whole
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise UnreadableFile(_("The Excel file cannot be opened: it is damaged.")) from exc
     except Exception as exc:  # openpyxl raises assorted errors on files it cannot parse
         raise UnreadableFile(_("The Excel file cannot be opened: it is damaged.")) from exc
+    damaged = _("The Excel file cannot be read: it is damaged.")
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
@@ -301,16 +390,20 @@ def _read_xlsx(data, known, required):
         rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         try:
             header = next(rows, None)
-            if header is None:
-                raise UnreadableFile(_("The file is empty."))
-            records = (
-                (number, [_cell(v) for v in row]) for number, row in enumerate(rows, start=2)
-            )
-            return _rows_from_header(header, records, known, required)
-        except UnreadableFile:
-            raise
-        except Exception as exc:  # a damaged part of the workbook, found while streaming
-            raise UnreadableFile(_("The Excel file cannot be read: it is damaged.")) from exc
+        except Exception as exc:  # a damaged part of the workbook
+            raise UnreadableFile(damaged) from exc
+        if header is None:
+            raise UnreadableFile(_("The file is empty."))
+        columns, positions = _columns_of(header, known, required)
+
+        def records():
+            try:
+                for number, row in enumerate(rows, start=2):
+                    yield number, [_cell(v) for v in row]
+            except Exception as exc:  # a damaged part of the workbook, found while streaming
+                raise UnreadableFile(damaged) from exc
+
+        yield Sheet(columns=columns, rows=_data_rows(records(), columns, positions))
     finally:
         workbook.close()
 

@@ -3,16 +3,24 @@ code updated), as CSV and as XLSX, on SQLite, or on PostgreSQL (a scratch databa
 one DATABASE_URL names) when it points there. Then the GeoJSON feed over those areas; the
 ratios of a repeated import and of XLSX to a first CSV import, in alternating rounds; and the
 boundary check by shapely against the pure-Python check it replaced (kept below only for this
-comparison)."""
+comparison). And a 100,000-row CSV imported in a process of its own, for its peak memory."""
 
 import csv
 import io
 import json
 import math
+import os
 import random
+import sqlite3
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from growing_areas.importing import COLUMNS
 
@@ -20,21 +28,22 @@ from . import support
 from .support import Ratios, alternate, test_database, timed
 
 ROWS = 10_000
+MEMORY_ROWS = 100_000  # the import whose peak memory is measured, in a process of its own
 RATIO_ROWS = 2_000  # per file in the alternating rounds of the import ratios
 RATIO_POINTS = 1_000  # the polygon of the boundary check's ratio
 HEADER = list(COLUMNS)  # the documented import columns, in their documented order
 
 
-def generated_rows(count, seed=0, name_suffix=""):
+def generated_rows(count, seed=0, name_suffix="", start=0):
     """Rows like a province's sheet: communes of Lào Cai by name or code, some boundaries,
-    dates in both formats, decimal commas."""
+    dates in both formats, decimal commas; numbered from ``start``."""
     from places import divisions
 
-    rng = random.Random(seed)  # noqa: S311 - test data
+    rng = random.Random(seed + start)  # noqa: S311 - test data
     communes = divisions.communes_of("15")
     crops = [("Chè", "Shan Tuyết"), ("Quế", ""), ("Lúa", "Séng Cù"), ("Mận", "Tam Hoa")]
     rows = []
-    for number in range(count):
+    for number in range(start, start + count):
         commune = communes[number % len(communes)]
         crop, variety = crops[number % len(crops)]
         lat, lon = 21.5 + rng.random(), 104.0 + rng.random()
@@ -241,6 +250,83 @@ def geojson_rows(vendor, areas):
     ]
 
 
+def write_csv_file(path, count, prefix):
+    """A CSV file of ``count`` generated rows with codes ``LC-<prefix>-…``, written in blocks
+    (the rows of a 100,000-row file are never all in memory here either)."""
+    block = 10_000
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for start in range(0, count, block):
+            for row in generated_rows(min(block, count - start), start=start):
+                writer.writerow([f"LC-{prefix}-{row[0][9:]}", *row[1:]])
+
+
+@contextmanager
+def database_for_a_child(folder):
+    """A DATABASE_URL another process can open with what the bench's database holds: on
+    PostgreSQL the scratch database itself; on SQLite (in memory, this process's own) a copy
+    in a file."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        parts = urlsplit(os.environ["DATABASE_URL"])
+        name = connection.settings_dict["NAME"]
+        yield urlunsplit(parts._replace(path="/" + name))
+        return
+    path = Path(folder) / "bench.sqlite3"
+    connection.ensure_connection()
+    copy = sqlite3.connect(path)
+    try:
+        connection.connection.backup(copy)
+    finally:
+        copy.close()
+    yield f"sqlite:///{path}"
+
+
+def memory_rows(vendor):
+    """A MEMORY_ROWS-row CSV of new codes imported by ``tests.bench.import_memory`` in a process
+    of its own (the file opened as a worker opens it), for the import's rate and its peak
+    memory beside it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "vung.csv"
+        write_csv_file(path, MEMORY_ROWS, "MEM")
+        size = path.stat().st_size
+        with database_for_a_child(folder) as url:
+            env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "GROWING_AREA_IMPORT_MAX_ROWS": str(MEMORY_ROWS),
+                "GROWING_AREA_IMPORT_MAX_BYTES": str(2 * size),
+            }
+            finished = subprocess.run(  # noqa: S603 - this interpreter, the bench's own module
+                [sys.executable, "-m", "tests.bench.import_memory", str(path)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+    measured = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert measured["created"] == MEMORY_ROWS, measured
+    seconds, before, peak = measured["seconds"], measured["before_mb"], measured["peak_mb"]
+    what = f"growing-area import, {MEMORY_ROWS:,}-row CSV ({size / 1024 / 1024:.0f} MB), new codes"
+    return [
+        (
+            f"{what}, in a process of its own",
+            f"{MEMORY_ROWS / seconds:,.0f}",
+            "rows/s",
+            f"{vendor}; {seconds:.0f} s",
+        ),
+        (
+            f"{what}: peak memory the import adds to its process",
+            f"{peak - before:,.0f}",
+            "MB",
+            f"{vendor}; peak resident memory {peak:,.0f} MB, of which {before:,.0f} MB before "
+            "the first row (Django, the commune tables, a one-row dry run)",
+        ),
+    ]
+
+
 def run():
 
     from growing_areas.services import import_growing_areas
@@ -280,4 +366,5 @@ def run():
         )
         results += geojson_rows(vendor, ROWS)
         results += import_ratio_rows(vendor)
+        results += memory_rows(vendor)
     return results + boundary_rows()

@@ -24,17 +24,22 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        with translation.override(settings.LANGUAGE_CODE):
-            report = import_growing_areas(data, path.name, dry_run=options["dry_run"])
+        with translation.override(settings.LANGUAGE_CODE), handle:
+            report = import_growing_areas(handle, path.name, dry_run=options["dry_run"])
             if not report.ok:
                 for error in report.errors:
                     self.stderr.write(str(error))
+                if report.hidden_errors:
+                    self.stderr.write(
+                        translation.gettext("… and %(count)s more.")
+                        % {"count": report.hidden_errors}
+                    )
                 raise CommandError(
                     translation.gettext("%(count)d errors: nothing was saved.")
-                    % {"count": len(report.errors)}
+                    % {"count": report.error_count}
                 )
             summary = translation.gettext(
                 "%(rows)d rows: %(created)d new areas, %(updated)d updated, "

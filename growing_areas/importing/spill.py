@@ -1,0 +1,56 @@
+"""Rows kept on disk between the passes of an import, so that a file of any length is held in
+memory one chunk at a time: the rows as read, until they are counted (the progress bar needs
+the total before the first row is checked), then the checked values, until the whole file is
+known to be right and they are saved."""
+
+import pickle
+import tempfile
+
+# Rows held in memory at once, per pass.
+CHUNK = 1000
+
+
+class Spill:
+    """An append-only list on a temporary file, read back in chunks of ``CHUNK`` items (pickled
+    by this process, read back by the same call: never data from elsewhere)."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._buffer = []
+        self.count = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._buffer = []
+        self._file.close()
+
+    def append(self, item):
+        self._buffer.append(item)
+        self.count += 1
+        if len(self._buffer) >= CHUNK:
+            self._flush()
+
+    def _flush(self):
+        if self._buffer:
+            pickle.dump(self._buffer, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._buffer = []
+
+    def chunks(self):
+        """The items appended, in order, a list of at most ``CHUNK`` at a time."""
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self._file)  # noqa: S301 - written above by this process
+            except EOFError:
+                return
+            yield chunk
+
+    def __iter__(self):
+        for chunk in self.chunks():
+            yield from chunk

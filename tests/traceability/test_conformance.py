@@ -11,6 +11,7 @@ name the repository, path and commit:
 """
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,7 +48,11 @@ def criterion(number, words):
 
 SYNTAX = _rows("gs1_syntax_engine_dl_uris.tsv")
 GTIN_SYNTAX = [row for row in SYNTAX if urlsplit(row[3]).path.startswith("/01/")]
-OTHER_KEY_SYNTAX = [row for row in SYNTAX if not urlsplit(row[3]).path.startswith("/01/")]
+# Parcels (AI 00, SSCC) are resolved too, by the postal side; every other key is refused.
+SSCC_SYNTAX = [row for row in SYNTAX if "/00/" in urlsplit(row[3]).path]
+OTHER_KEY_SYNTAX = [
+    row for row in SYNTAX if not urlsplit(row[3]).path.startswith("/01/") and row not in SSCC_SYNTAX
+]
 COMPRESSED = _rows("digital_link_js_compression.tsv")
 
 
@@ -122,6 +127,22 @@ def test_gs1_syntax_engine_other_primary_keys_are_400_never_a_redirect(
         assert json.loads(response.content)["error"] == "unsupported_key"
     page = get(client, path).content.decode()
     assert "unsupported_key" not in page and "chỉ trả lời cho mã GTIN" in page
+
+
+@pytest.mark.parametrize(
+    ("line", "expect", "option", "uri", "expected"), SSCC_SYNTAX, ids=[r[0] for r in SSCC_SYNTAX]
+)
+def test_gs1_syntax_engine_sscc_vectors_are_answered_never_redirected(
+    db, client, line, expect, option, uri, expected
+):
+    """A well-formed SSCC at the root that no parcel of ours has is 404 (with or without data
+    attributes in the query); the same key under a path prefix is not ours to resolve: 400."""
+    parts = urlsplit(uri)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    response = get(client, path, HTTP_ACCEPT="application/json")
+    at_the_root = re.fullmatch(r"/00/\d{18}", parts.path) is not None
+    assert response.status_code == (404 if at_the_root else 400)
+    assert "error" in json.loads(response.content)
 
 
 def test_a_key_qualifier_in_the_query_string_is_400_not_404(db, client):

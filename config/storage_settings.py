@@ -26,7 +26,13 @@ def s3_storages(
     fronts the bucket), private files in ``private_bucket`` or, without one, under the
     ``private_location`` prefix of the same bucket, always with presigned URLs that expire
     after ``url_seconds``."""
-    common = {"endpoint_url": endpoint_url, "region_name": region, "file_overwrite": False}
+    common = {
+        "endpoint_url": endpoint_url,
+        "region_name": region,
+        "file_overwrite": False,
+        # presigned URLs carry X-Amz-Expires under the signature (SigV4), as every region needs
+        "signature_version": "s3v4",
+    }
     if access_key:
         common.update(access_key=access_key, secret_key=secret_key)
     return {

@@ -145,7 +145,7 @@ class ImportUploadView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormV
                 job.save()
                 transaction.on_commit(lambda: run_import.delay(str(job.pk)))
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error("file", error)
             return self.form_invalid(form)
         return redirect("growing_area_imports:job", pk=job.pk)
 

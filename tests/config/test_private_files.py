@@ -277,10 +277,7 @@ def test_healthz_reports_the_storage(client, fresh_health):
 
 
 def test_healthz_says_503_when_the_bucket_does_not_answer(client, settings, fresh_health):
-    storages_setting = s3_mode()
-    for alias in ("default", "private"):
-        storages_setting[alias]["OPTIONS"]["client_config"] = no_retries()
-    settings.STORAGES = storages_setting
+    settings.STORAGES = bucket_down()
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["storage"] == "down"
@@ -305,10 +302,16 @@ def test_the_storage_answer_is_reused_for_a_few_seconds(client, settings, fresh_
     assert client.get("/healthz").json()["storage"] == "down"
 
 
-def no_retries():
+def bucket_down():
+    """S3 mode with a bucket that does not answer, asked once (no retries)."""
     from botocore.config import Config
 
-    return Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 0})
+    storages_setting = s3_mode()
+    for alias in ("default", "private"):
+        storages_setting[alias]["OPTIONS"]["client_config"] = Config(
+            connect_timeout=1, read_timeout=1, retries={"max_attempts": 0}
+        )
+    return storages_setting
 
 
 def test_a_trace_document_kept_in_a_private_storage_survives_a_storage_switch(settings):

@@ -323,3 +323,34 @@ def test_a_trace_document_kept_in_a_private_storage_survives_a_storage_switch(se
     assert (settings.PRIVATE_ROOT / name).is_file()
     settings.STORAGES = s3_mode()
     assert "X-Amz-Signature" in field.storage.url(name)
+
+
+# --- moving the files of an older release --------------------------------------------------
+
+
+def test_private_files_left_in_media_are_moved_once(settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from growing_areas.models import ImportJob
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    name = "growing_areas/imports/abc123.csv"
+    (settings.MEDIA_ROOT / "growing_areas" / "imports").mkdir(parents=True)
+    (settings.MEDIA_ROOT / name).write_bytes(b"code,name\nA-1,Vung A\n")
+    ImportJob.objects.create(original_name="vung.csv", file=name)
+
+    out = StringIO()
+    call_command("move_private_files", "--dry-run", stdout=out)
+    assert "would move: growing_areas/imports/abc123.csv" in out.getvalue()
+    assert (settings.MEDIA_ROOT / name).is_file()
+
+    call_command("move_private_files", stdout=(out := StringIO()))
+    assert "moved 1, already private 0, missing 0" in out.getvalue()
+    assert (settings.PRIVATE_ROOT / name).read_bytes() == b"code,name\nA-1,Vung A\n"
+    assert not (settings.MEDIA_ROOT / name).exists()
+    assert ImportJob.objects.get().file.open("rb").read().startswith(b"code,name")
+
+    call_command("move_private_files", stdout=(out := StringIO()))
+    assert "moved 0, already private 1, missing 0" in out.getvalue()

@@ -47,10 +47,6 @@ class PrivateS3Storage(MediaS3Storage):
     """Private objects: written with the private ACL, never under the CDN domain, and their
     URLs always presigned (``querystring_expire`` seconds, PRIVATE_FILE_URL_SECONDS)."""
 
-    default_acl = "private"
-    querystring_auth = True
-    custom_domain = None
-
     def get_default_settings(self):
         defaults = super().get_default_settings()
         defaults.update(default_acl="private", querystring_auth=True, custom_domain=None)

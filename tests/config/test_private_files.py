@@ -131,7 +131,11 @@ def test_nobody_else_gets_a_private_file_in_either_storage(
             link = urlsplit(response["Location"])
             assert link.netloc == "127.0.0.1:9"
             assert link.path.startswith(f"/{PRIVATE_BUCKET}/")
-            assert "X-Amz-Signature" in parse_qs(link.query)
+            query = parse_qs(link.query)
+            assert "X-Amz-Signature" in query
+            assert query["X-Amz-Expires"] == ["300"]
+            # the bucket answers with the same safe download headers as the disk
+            assert query["response-content-disposition"][0].startswith("attachment")
             assert "no-store" in response["Cache-Control"]
 
 

@@ -29,6 +29,14 @@ IMAGE_TYPES = {
 }
 SAFE_TYPES = {**IMAGE_TYPES, "pdf": "application/pdf"}
 DOWNLOAD_TYPE = "application/octet-stream"
+# Where private files were written before they had their own storage (config.storage): a
+# copy left in MEDIA_ROOT by an older release is never served as public media.
+PRIVATE_PREFIXES = (
+    "truy-xuat/tem/",
+    "truy-xuat/tai-lieu/",
+    "buu-dien/",
+    "growing_areas/imports/",
+)
 # Nothing in a served file may run, load or be framed, even when a browser renders it itself.
 MEDIA_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
@@ -49,7 +57,10 @@ def media_headers(name):
 @require_safe
 def serve_media(request, path):
     """A file under MEDIA_ROOT with the headers of media_headers(), nosniff and a sandboxing
-    CSP; 404 for anything outside MEDIA_ROOT or missing."""
+    CSP; 404 for anything outside MEDIA_ROOT or missing, and for the old places of private
+    files."""
+    if posixpath.normpath(path).lstrip("/").startswith(PRIVATE_PREFIXES):
+        raise Http404
     try:
         full_path = Path(safe_join(settings.MEDIA_ROOT, path))
     except (SuspiciousFileOperation, ValueError) as exc:  # outside MEDIA_ROOT, or a NUL byte

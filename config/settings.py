@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.storage_settings import disk_storages, s3_storages
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -217,24 +219,33 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Private files (label PDFs, trace documents, import uploads, pickup lists) live apart from
+# public media and are handed out only by config.private.serve_private after an access check.
+PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
+PRIVATE_FILE_URL_SECONDS = env.int("PRIVATE_FILE_URL_SECONDS", default=300)
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_PRIVATE_BUCKET_NAME = env.str("AWS_PRIVATE_BUCKET_NAME", default="")
+AWS_PRIVATE_LOCATION = env.str("AWS_PRIVATE_LOCATION", default="private")
 if AWS_STORAGE_BUCKET_NAME:
-    # S3-compatible bucket: credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
-    # read by boto3 itself.
-    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
-    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
-    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default=None)
-    AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
-    AWS_S3_FILE_OVERWRITE = False
-    # Objects get a safe Content-Type and Content-Disposition (config/media.py's allowlist).
-    media_storage = {"BACKEND": "config.storage.MediaS3Storage"}
+    # S3-compatible buckets: credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+    # read by boto3 itself. Objects get a safe Content-Type and Content-Disposition
+    # (config/media.py's allowlist); private ones the private ACL and presigned URLs only.
+    file_storages = s3_storages(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        private_bucket=AWS_PRIVATE_BUCKET_NAME,
+        private_location=AWS_PRIVATE_LOCATION,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=None),
+        region=env.str("AWS_S3_REGION_NAME", default=None),
+        custom_domain=env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
+        url_seconds=PRIVATE_FILE_URL_SECONDS,
+    )
 else:
-    media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    file_storages = disk_storages()
 # Without a bucket, Django serves MEDIA_ROOT itself (config/media.py), in production too,
 # unless MEDIA_URL names another origin; a proxy or CDN in front should take /media/ at scale.
 SERVE_MEDIA = not AWS_STORAGE_BUCKET_NAME and MEDIA_URL.startswith("/")
 STORAGES = {
-    "default": media_storage,
+    **file_storages,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -1,11 +1,35 @@
-"""The media bucket: every object is written with the same safe headers the media view sends
-(config.media.media_headers), so S3 or a CDN in front of it serves uploads as what they are."""
+"""The two places uploaded and generated files live.
 
+``default`` holds public media (product, producer and growing-area photos, Wagtail images and
+their renditions): anyone may fetch them by URL. ``private`` holds what only some people may
+see (label print-run PDFs with genuine serials, trace-event documents, import uploads,
+pickup-list PDFs and slips). A private file has no public URL: it is handed out only by
+``config.private.serve_private`` after an access check, streamed from disk or as a presigned
+S3 URL that expires after ``PRIVATE_FILE_URL_SECONDS``.
+
+Private FileFields say ``storage=private_storage``: a callable, so migrations name the callable
+and not a backend, and a lazy object, so a test that swaps ``STORAGES`` swaps the fields too.
+"""
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext_lazy as _
 from storages.backends.s3 import S3Storage
 
 from .media import media_headers
 
+PRIVATE_STORAGE_ALIAS = "private"
 HEADER_PARAMETERS = {"Content-Type": "ContentType", "Content-Disposition": "ContentDisposition"}
+# What a failed write to either storage raises: a full disk, a bucket that does not answer.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+STORAGE_DOWN_MESSAGE = _(
+    "The file could not be stored just now, so nothing was saved. Please try again in a few "
+    "minutes."
+)
 
 
 class MediaS3Storage(S3Storage):
@@ -17,3 +41,63 @@ class MediaS3Storage(S3Storage):
         for header, value in media_headers(name).items():
             parameters[HEADER_PARAMETERS[header]] = value
         return parameters
+
+
+class PrivateS3Storage(MediaS3Storage):
+    """Private objects: written with the private ACL, never under the CDN domain, and their
+    URLs always presigned (``querystring_expire`` seconds, PRIVATE_FILE_URL_SECONDS)."""
+
+    def get_default_settings(self):
+        defaults = super().get_default_settings()
+        defaults.update(default_acl="private", querystring_auth=True, custom_domain=None)
+        return defaults
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """A folder outside MEDIA_ROOT (PRIVATE_ROOT, var/private by default) that no URL maps
+    to: asking it for a URL is a programming error, the file goes out through serve_private."""
+
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_ROOT)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PRIVATE_ROOT":
+            self.__dict__.pop("location", None)
+
+    def url(self, name):
+        raise ValueError("A private file has no URL: serve it with config.private.serve_private.")
+
+
+class PrivateStorage(LazyObject):
+    """storages["private"], looked up again whenever STORAGES changes."""
+
+    def _setup(self):
+        self._wrapped = storages[PRIVATE_STORAGE_ALIAS]
+
+
+private_files = PrivateStorage()
+
+
+def private_storage():
+    """The storage of every private FileField (``storage=private_storage``)."""
+    return private_files
+
+
+def _reset_private(setting, **kwargs):
+    if setting == "STORAGES":
+        private_files._wrapped = empty
+
+
+setting_changed.connect(_reset_private)
+
+
+def save_or_refuse(save):
+    """Run ``save()`` (a write to a storage); a storage that cannot be written to becomes a
+    ValidationError people can read instead of a server error. Call it inside the transaction
+    that creates the record, so the record goes with the file."""
+    try:
+        return save()
+    except STORAGE_ERRORS as exc:
+        raise ValidationError(STORAGE_DOWN_MESSAGE) from exc

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from config.storage import save_or_refuse
+
 from . import services
 from .forms import ChangeStatusForm, ImportUploadForm
 from .models import GrowingArea, ImportJob
@@ -131,15 +133,20 @@ class ImportUploadView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormV
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            job = ImportJob(
-                original_name=upload.name[:255],
-                dry_run=form.cleaned_data["dry_run"],
-                created_by=self.request.user,
-            )
-            job.file.save(upload.name, upload, save=False)
-            job.save()
-            transaction.on_commit(lambda: run_import.delay(str(job.pk)))
+        try:
+            with transaction.atomic():
+                job = ImportJob(
+                    original_name=upload.name[:255],
+                    dry_run=form.cleaned_data["dry_run"],
+                    created_by=self.request.user,
+                )
+                # a bucket that does not answer: no job is recorded, the form says so
+                save_or_refuse(lambda: job.file.save(upload.name, upload, save=False))
+                job.save()
+                transaction.on_commit(lambda: run_import.delay(str(job.pk)))
+        except ValidationError as error:
+            form.add_error("file", error)
+            return self.form_invalid(form)
         return redirect("growing_area_imports:job", pk=job.pk)
 
 

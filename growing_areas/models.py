@@ -18,6 +18,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from accounts.audit import AuditRecord
+from config.storage import private_storage
 from config.validators import implausible_dates
 from places import divisions
 from places.models import CommuneCodeField, PlaceCodesMixin, ProvinceCodeField
@@ -437,7 +438,9 @@ class ImportJob(models.Model):
     MAX_STORED_ERRORS = 1000
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    file = models.FileField(_("file"), upload_to=import_upload_path, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to=import_upload_path, storage=private_storage, max_length=300
+    )
     original_name = models.CharField(_("file name"), max_length=255)
     dry_run = models.BooleanField(_("check only, save nothing"), default=False)
     state = models.CharField(

@@ -21,6 +21,8 @@ from PIL import ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from wagtail.images import get_image_model
 
+from config.storage import save_or_refuse
+
 # GIF is decoded too (its first frame) so a phone's odd picture is re-encoded, never kept.
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -173,8 +175,13 @@ def _checked_pdf(content):
 
 def store_document(document, field_file):
     """Save a cleaned document into ``field_file`` (a model's FileField, not yet saved) under
-    a random name; returns the FieldFile, for atomic_removing_files_on_failure."""
-    field_file.save(random_name(document.extension), ContentFile(document.content), save=False)
+    a random name; returns the FieldFile, for atomic_removing_files_on_failure. A storage
+    that cannot be written to is a ValidationError (config.storage.save_or_refuse)."""
+    save_or_refuse(
+        lambda: field_file.save(
+            random_name(document.extension), ContentFile(document.content), save=False
+        )
+    )
     return field_file
 
 
@@ -184,7 +191,7 @@ def store_photo(photo, title, uploaded_by=None):
     image = get_image_model()(
         title=str(title)[:255], file_size=len(photo.content), uploaded_by_user=uploaded_by
     )
-    image.file.save(name, ContentFile(photo.content), save=False)
+    save_or_refuse(lambda: image.file.save(name, ContentFile(photo.content), save=False))
     # Assigning the file resets the dimension fields; we know them without reopening it.
     image.width, image.height = photo.width, photo.height
     image.save()

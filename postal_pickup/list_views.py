@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_actor
+from config.private import serve_private
 
 from . import documents, pickup_lists
 from .forms import FailedForm, PickedUpForm
@@ -47,23 +48,23 @@ def list_print(request, pk):
     return redirect("postal_pickup:list_detail", pk=pickup_list.pk)
 
 
-def _file(pickup_list, field, stem):
+def _file(request, pickup_list, field, stem):
     if pickup_list.status != PickupList.Status.DONE or not field:
         raise Http404
     name = f"{stem}-{pickup_list.office.code}-{pickup_list.day:%Y-%m-%d}.pdf"
-    return FileResponse(field.open("rb"), as_attachment=True, filename=name)
+    return serve_private(request, field, name)
 
 
 @postal_only
 def list_pdf(request, pk):
     pickup_list = _list_for(request, pk)
-    return _file(pickup_list, pickup_list.pdf, "bang-ke")
+    return _file(request, pickup_list, pickup_list.pdf, "bang-ke")
 
 
 @postal_only
 def list_slips(request, pk):
     pickup_list = _list_for(request, pk)
-    return _file(pickup_list, pickup_list.slips_pdf, "phieu-gui")
+    return _file(request, pickup_list, pickup_list.slips_pdf, "phieu-gui")
 
 
 @postal_only

@@ -14,6 +14,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from accounts.audit import AuditRecord, StatusChange
+from config.storage import private_storage
 from marketplace.models import InvalidTransition
 from places.models import Address, CommuneCodeField
 
@@ -222,9 +223,19 @@ class PickupList(models.Model):
     )
     progress = models.PositiveIntegerField(_("stops drawn"), default=0)
     total = models.PositiveIntegerField(_("stops to draw"), default=0)
-    pdf = models.FileField(_("list PDF"), upload_to="buu-dien/bang-ke/", blank=True, max_length=200)
+    pdf = models.FileField(
+        _("list PDF"),
+        upload_to="buu-dien/bang-ke/",
+        storage=private_storage,
+        blank=True,
+        max_length=200,
+    )
     slips_pdf = models.FileField(
-        _("parcel slips PDF"), upload_to="buu-dien/phieu-gui/", blank=True, max_length=200
+        _("parcel slips PDF"),
+        upload_to="buu-dien/phieu-gui/",
+        storage=private_storage,
+        blank=True,
+        max_length=200,
     )
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("drawn up at"), auto_now_add=True)

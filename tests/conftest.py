@@ -65,6 +65,14 @@ def home_page(db):
 
 
 @pytest.fixture(autouse=True)
+def private_root(settings, tmp_path):
+    """Private files (label PDFs, trace documents, pickup lists) of a test go to its own
+    folder, never to the checkout's var/private."""
+    settings.PRIVATE_ROOT = tmp_path / "private"
+    return settings.PRIVATE_ROOT
+
+
+@pytest.fixture(autouse=True)
 def celery_join_flag_reset():
     """Eager tasks run in several threads at once (the concurrency tests) can leave Celery's
     process-wide "joining would block" flag set: ``celery.result.denied_join_result`` saves and

@@ -52,7 +52,7 @@ from tests.conftest import PASSWORD
 from tests.marketplace.conftest import jpeg_bytes, upload
 from traceability import printing
 from traceability import services as trace_services
-from traceability.models import Batch, Label, LabelPrintRun, TraceEvent
+from traceability.models import Batch, Label, LabelPrintRun, TraceAttachment, TraceEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -228,6 +228,9 @@ MATRIX = {
     ),
     "traceability:print_run": Entry(kwargs=lambda w, t: {"pk": t.run.pk}),
     "traceability:print_run_pdf": Entry(kwargs=lambda w, t: {"pk": t.run.pk}),
+    "traceability:document": Entry(
+        kwargs=lambda w, t: {"pk": t.document.pk, "name": t.document.document_path.rsplit("/")[-1]}
+    ),
     "traceability:print_run_retry": Entry(
         kwargs=lambda w, t: {"pk": t.failed_run.pk}, post=lambda w, t: {}
     ),
@@ -371,6 +374,9 @@ def _target(key, member, province, commune, helper=None, consent=False):
     run.status = LabelPrintRun.Status.DONE
     run.pdf.save("tem.pdf", ContentFile(f"%PDF-1.4 {label.serial}".encode()), save=False)
     run.save()
+    # a lab report on the harvest step: a private file, for the producer's side only
+    document = TraceAttachment(event=batch.events.get(), title="Kết quả kiểm nghiệm")
+    document.document.save("kq.pdf", ContentFile(f"%PDF-1.4 {label.serial}".encode()))
     failed_run = printing.issue_labels(batch, 2, "a4-50x50", by=member, build=False)
     failed_run.status = LabelPrintRun.Status.FAILED
     failed_run.save()
@@ -386,6 +392,7 @@ def _target(key, member, province, commune, helper=None, consent=False):
         area=area,
         batch=batch,
         run=run,
+        document=document,
         failed_run=failed_run,
         label=label,
         order=order,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model_string
 
 from accounts.audit import AppendOnlyError, AuditRecord  # noqa: F401 - still importable here
+from config.storage import private_storage
 from config.validators import implausible_dates
 
 from .digital_link import build_path
@@ -230,7 +231,11 @@ class TraceAttachment(AuditRecord):
         related_name="+",
     )
     document = models.FileField(
-        _("document"), upload_to="truy-xuat/tai-lieu/%Y/%m/", blank=True, max_length=200
+        _("document"),
+        upload_to="truy-xuat/tai-lieu/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+        max_length=200,
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
 
@@ -248,6 +253,14 @@ class TraceAttachment(AuditRecord):
 
     def __str__(self):
         return self.title or (self.document.name if self.document else str(self.image))
+
+    @property
+    def document_path(self):
+        """Where the document is handed out after the access check (it has no public URL)."""
+        from django.urls import reverse
+
+        name = self.document.name.rsplit("/", 1)[-1]
+        return reverse("traceability:document", kwargs={"pk": self.pk, "name": name})
 
 
 class LabelPrintRun(models.Model):
@@ -283,7 +296,9 @@ class LabelPrintRun(models.Model):
         _("status"), max_length=16, choices=Status, default=Status.QUEUED, db_index=True
     )
     progress = models.PositiveIntegerField(_("labels drawn"), default=0)
-    pdf = models.FileField(_("PDF"), upload_to="truy-xuat/tem/", blank=True, max_length=200)
+    pdf = models.FileField(
+        _("PDF"), upload_to="truy-xuat/tem/", storage=private_storage, blank=True, max_length=200
+    )
     error = models.TextField(_("error"), blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     void_reason = models.CharField(_("why voided"), max_length=200, blank=True)

@@ -109,7 +109,7 @@ def _area_url(area):
 
 def _certificates(events):
     return [
-        _absolute(attachment.document.url)
+        _absolute(attachment.document_path)
         for event in events
         if event.kind == TraceEvent.Kind.INSPECTION
         for attachment in event.attachments.all()

@@ -324,7 +324,7 @@ def epcis_steps(batch, events, absolute):
                 longitude=event.longitude,
                 note=event.note,
                 certificate_urls=[
-                    absolute(a.document.url) for a in event.attachments.all() if a.document
+                    absolute(a.document_path) for a in event.attachments.all() if a.document
                 ]
                 if event.kind == TraceEvent.Kind.INSPECTION
                 else [],

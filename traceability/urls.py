@@ -21,6 +21,7 @@ urlpatterns = [
     path("ban-hang/lo-hang/<int:pk>/huy-tem/", views.label_void, name="label_void"),
     path("ban-hang/in-tem/<int:pk>/", views.print_run, name="print_run"),
     path("ban-hang/in-tem/<int:pk>/tem.pdf", views.print_run_pdf, name="print_run_pdf"),
+    path("ban-hang/tai-lieu/<int:pk>/<str:name>", views.document, name="document"),
     path("ban-hang/in-tem/<int:pk>/lam-lai/", views.print_run_retry, name="print_run_retry"),
     path("ban-hang/in-tem/<int:pk>/huy/", views.print_run_void, name="print_run_void"),
     # a compressed Digital Link URI: one base64url segment; anything else there is a 404

@@ -6,18 +6,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_actor, scoped
+from config.private import serve_private
 from marketplace.forms import add_service_errors
 from marketplace.models import Producer
 
 from . import access, printing, services
 from .forms import BatchForm, EventForm, PrintRunForm, VoidForm, VoidLabelForm
-from .models import Batch, Label, LabelPrintRun
+from .models import Batch, Label, LabelPrintRun, TraceAttachment
 from .resolver import _absolute, _load_events
 
 # --- the farmer's pages ---------------------------------------------------------------------
@@ -182,7 +183,17 @@ def print_run_pdf(request, pk):
     if run.status != LabelPrintRun.Status.DONE or not run.pdf:
         raise Http404
     name = f"tem-{run.batch.lot}-{run.pk}.pdf".replace("/", "-")
-    return FileResponse(run.pdf.open("rb"), as_attachment=True, filename=name)
+    return serve_private(request, run.pdf, name)
+
+
+@login_required
+def document(request, pk, name):
+    """A step's document (lab report, certificate), only to those who may act for the
+    producer; the name in the address must be the stored one."""
+    attachment = get_for_actor(request.user, TraceAttachment, pk=pk)
+    if not attachment.document or attachment.document.name.rsplit("/", 1)[-1] != name:
+        raise Http404
+    return serve_private(request, attachment.document, name)
 
 
 @login_required

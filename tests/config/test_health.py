@@ -3,10 +3,15 @@ from django.db import OperationalError, connections
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker_up(client):
+def test_healthz_reports_database_broker_and_storage_up(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up", "broker": "up"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "broker": "up",
+        "storage": "up",
+    }
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
@@ -15,7 +20,12 @@ def test_healthz_says_503_when_the_broker_does_not_answer(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "up", "broker": "down"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "up",
+        "broker": "down",
+        "storage": "up",
+    }
 
 
 @pytest.mark.django_db

@@ -1,12 +1,15 @@
 """The moderators' back office: the snippet views, the status action and the import upload."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from growing_areas.models import GrowingArea, ImportJob
+from tests.config.test_private_files import bucket_down
 
 from .conftest import csv_bytes, good_row
 
@@ -379,3 +382,29 @@ def test_an_uploaded_import_file_is_stored_under_a_random_name(
     assert job.original_name == "vung <script>.csv"
     assert stored.endswith(".csv") and "vung" not in stored and "script" not in stored
     assert (job.state, GrowingArea.objects.count()) == ("succeeded", 1)
+
+
+def test_an_upload_the_storage_cannot_take_records_no_import(
+    client, moderator, settings, django_capture_on_commit_callbacks
+):
+    """The bucket does not answer: no job waits for a file that is not there, and the
+    moderator reads why."""
+    settings.STORAGES = bucket_down()
+    client.force_login(moderator)
+    with translation.override("vi"), django_capture_on_commit_callbacks() as callbacks:
+        response = _upload(client, csv_bytes([good_row(code="A-1")]))
+    assert response.status_code == 200
+    assert "Chưa lưu được tệp lúc này" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert callbacks == []
+
+
+def test_an_import_upload_is_kept_in_the_private_storage(
+    client, moderator, settings, django_capture_on_commit_callbacks
+):
+    client.force_login(moderator)
+    with django_capture_on_commit_callbacks(execute=False):
+        _upload(client, csv_bytes([good_row(code="A-1")]))
+    job = ImportJob.objects.get()
+    assert (settings.PRIVATE_ROOT / job.file.name).is_file()
+    assert not (Path(str(settings.MEDIA_ROOT)) / job.file.name).exists()

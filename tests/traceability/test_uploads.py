@@ -14,7 +14,10 @@ from PIL import Image
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 
+from config.storage import PrivateFileSystemStorage
+from tests.config.test_private_files import bucket_down
 from traceability import services
+from traceability.digital_link import build_path
 from traceability.models import TraceAttachment
 
 from .conftest import pdf_bytes, pdf_upload, photo_upload
@@ -199,3 +202,56 @@ def test_a_failed_step_save_leaves_no_file_behind(batch, producer_user, media_ro
     assert stored_files(media_root) == []
     assert batch.events.count() == 1
     assert get_image_model().objects.count() == before
+
+
+@pytest.mark.parametrize("mode", ["disk", "s3"])
+def test_a_document_the_storage_cannot_take_saves_no_step_and_says_so(
+    farmer, batch, settings, monkeypatch, mode
+):
+    """The disk is full, or the bucket does not answer: the step is not recorded (no event
+    without its document), nothing is left half-written, and the farmer reads why."""
+    if mode == "s3":
+        settings.STORAGES = bucket_down()
+    else:
+
+        def disk_full(storage, name, content):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(PrivateFileSystemStorage, "_save", disk_full)
+    with translation.override("vi"):
+        response = post_step(farmer, batch, documents=[pdf_upload()])
+    assert response.status_code in (200, 400)
+    assert "Chưa lưu được tệp lúc này nên chưa có gì được ghi lại" in response.content.decode()
+    assert batch.events.count() == 1  # the harvest step only
+    assert not TraceAttachment.objects.exists()
+    assert stored_files(settings.PRIVATE_ROOT) == []
+
+
+def test_a_step_document_is_kept_in_the_private_storage(batch, producer_user, settings):
+    step(batch, producer_user, documents=[pdf_upload()])
+    attachment = TraceAttachment.objects.get()
+    assert (settings.PRIVATE_ROOT / attachment.document.name).is_file()
+    assert not (settings.MEDIA_ROOT / attachment.document.name).exists()
+
+
+def test_the_farmer_opens_a_step_document_and_the_public_page_only_names_it(
+    farmer, batch, producer_user
+):
+    """A lab report is the producer's file: their batch page links it (through the checked
+    view), the public provenance page shows that it exists without handing it out."""
+    step(batch, producer_user, documents=[pdf_upload("ket-qua-kiem-nghiem.pdf")])
+    attachment = TraceAttachment.objects.get()
+    page = farmer.get(f"/ban-hang/lo-hang/{batch.pk}/").content.decode()
+    assert f'href="{attachment.document_path}"' in page
+    response = farmer.get(attachment.document_path)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    # a wrong name in the address is not a way around anything
+    wrong = attachment.document_path.rsplit("/", 1)[0] + "/khac.pdf"
+    assert farmer.get(wrong).status_code == 404
+
+    farmer.logout()
+    public = farmer.get(build_path(batch.gtin, lot=batch.lot)).content.decode()
+    assert "ket-qua-kiem-nghiem.pdf" in public
+    assert attachment.document_path not in public
+    assert attachment.document.name not in public

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('traceability', '0008_h6_scan_drain'),
+        ('traceability', '0008_scan_drain'),
     ]
 
     operations = [

@@ -1,6 +1,9 @@
 """What the label page keeps in the cache besides its template fragments: the growing area's
-certificates, read once per area rather than on every scan. Saving or deleting a certificate
-(or saving the area) forgets them; the bound only limits a change made by a bulk update."""
+certificates, read once per area rather than on every scan (saving or deleting a certificate,
+or saving the area, forgets them; the bound only limits a change made by a bulk update), and
+whole label pages (below)."""
+
+import uuid
 
 from django.core.cache import cache
 
@@ -25,3 +28,43 @@ def area_certificates(area):
 def forget_certificates(sender, instance, **kwargs):
     """post_save / post_delete of a Certification: the next label page reads them again."""
     cache.delete(_certificates_key(instance.area_id))
+
+
+# --- whole label pages ----------------------------------------------------------------------
+# A label page (/01/…/21/<serial>, no query) is the same for every anonymous visitor with no
+# session, but for the scan it logs and the CSRF token of its language form: it is kept whole
+# per address and language, and a repeat view costs one cache read and the scan's INSERT.
+# Saving anything the page shows (label, print run, batch, step, product, producer, photo,
+# area, certificate, site settings) and each recount of the scans forget every kept page at
+# once; a bulk change that sends no signal shows within PAGE_SECONDS.
+PAGE_SECONDS = 60
+GENERATION_KEY = "trace:pages:generation"
+# Stands for the visitor's CSRF token in a kept page; replaced on the way out.
+CSRF_PLACEHOLDER = "trace-page-csrf-token"
+
+
+def _page_key(path, language):
+    return f"trace:page:{language}:{path}"
+
+
+def kept_page(path, language):
+    """(the pages' generation now, the page kept for ``path`` if it is still current)."""
+    key = _page_key(path, language)
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    page = found.get(key)
+    if page is not None and page["generation"] == generation:
+        return generation, page
+    return generation, None
+
+
+def keep_page(path, language, generation, page):
+    """Keep ``page`` (a dict: body, link header, what the scan log needs) as of
+    ``generation``, read before the page was built, so a change made meanwhile is not hidden."""
+    cache.set(_page_key(path, language), {**page, "generation": generation}, PAGE_SECONDS)
+
+
+def forget_pages(*args, **kwargs):
+    """Every kept label page is built again on its next view. (A view built while the change
+    was still being committed may keep the old page, for PAGE_SECONDS at most.)"""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)

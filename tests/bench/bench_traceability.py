@@ -32,7 +32,7 @@ from .support import Ratios, alternate, percentiles, test_database, timed
 
 CLIENTS = 8  # concurrent clients, each on its own keep-alive connection
 WORKERS, THREADS = 2, 2  # the gunicorn the pages are served by
-PAGE_REQUESTS = 800  # per side, shared among the rounds and the clients
+PAGE_REQUESTS = 2400  # per side, shared among the rounds and the clients
 LABELS = 960  # 20 sheets of 48, shared among the rounds
 EVENTS = 8
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,10 +3,11 @@ statement (its scan) and still shows every change at once."""
 
 import re
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from traceability import printing
+from traceability import page_cache, printing
 from traceability.models import Scan
 
 from .test_scans import PHONE, label_path
@@ -64,3 +65,45 @@ def test_a_signed_in_visitor_neither_gets_nor_leaves_a_kept_page(client, label, 
     client.logout()
     client.cookies.clear()
     assert "Đăng xuất" not in view(client, label, "14.160.2.5").content.decode()
+
+
+def test_with_a_shared_cache_a_process_serves_its_own_copy_and_sees_changes_within_a_second(
+    client, label, settings, tmp_path, monkeypatch
+):
+    # a cache server shared by the web processes (a file cache stands in for Redis here)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    view(client, label, "27.72.3.1")
+    view(client, label, "27.72.4.1")
+    with CaptureQueriesContext(connection) as queries:
+        view(client, label, "14.160.1.5")
+    assert len(queries) == 1
+    # another process changes the batch: this one keeps its copy for up to a second …
+    cache.set(page_cache.GENERATION_KEY, "changed elsewhere", None)
+    clock[0] += page_cache.LOCAL_CHECK_SECONDS / 2
+    with CaptureQueriesContext(connection) as queries:
+        view(client, label, "14.160.2.5")
+    assert len(queries) == 1
+    # … and builds the page again once the second is over
+    clock[0] += page_cache.LOCAL_CHECK_SECONDS
+    with CaptureQueriesContext(connection) as queries:
+        view(client, label, "14.160.3.5")
+    assert len(queries) > 1
+    # a change made in this process shows at once
+    printing.void_label(label, "Tem bị bóc", by=None)
+    assert 'role="alert"' in view(client, label, "14.160.4.5").content.decode()
+    # and no copy outlives PAGE_SECONDS, even with no change signalled
+    with CaptureQueriesContext(connection) as queries:
+        view(client, label, "14.160.5.5")
+    assert len(queries) == 1
+    clock[0] += page_cache.PAGE_SECONDS
+    cache.delete(page_cache._page_key(label_path(label), "vi"))  # gone from the shared cache
+    with CaptureQueriesContext(connection) as queries:
+        view(client, label, "14.160.6.5")
+    assert len(queries) > 1

@@ -5,8 +5,10 @@ import json
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -87,11 +89,13 @@ def _absolute(path):
     return settings.SITE_URL + path
 
 
-def _wants_linkset(request, link):
-    if link.parameters.get("linkType") in {"linkset", "all"}:
-        return True
+def _accepts_linkset(request):
     accept = request.META.get("HTTP_ACCEPT", "")
     return LINKSET_TYPE in accept or ("application/json" in accept and "text/html" not in accept)
+
+
+def _wants_linkset(request, link):
+    return link.parameters.get("linkType") in {"linkset", "all"} or _accepts_linkset(request)
 
 
 def _product_url(product):
@@ -402,7 +406,9 @@ def _choices(request, link, links):
     return _cors(response)
 
 
-def _page(request, link, product, batch, label, serial_unknown=False, lot_unknown=False):
+def _page(request, link, product, batch, label, serial_unknown=False, lot_unknown=False, keep=None):
+    """The page of ``link``; ``keep`` (the kept page's address and generation) keeps it whole
+    for the next anonymous visitor."""
     # The HTML page reads the events only when its cached timeline is missing or stale.
     events = SimpleLazyObject(lambda: _load_events(batch) if batch else [])
     query = request.META.get("QUERY_STRING", "")
@@ -472,8 +478,24 @@ def _page(request, link, product, batch, label, serial_unknown=False, lot_unknow
     template = "traceability/provenance.html" if batch else "traceability/product.html"
     if not batch:
         context["batches"] = list(product.batches.order_by("-harvest_date")[:10])
+    if keep:
+        context["csrf_token"] = page_cache.CSRF_PLACEHOLDER
     response = render(request, template, context)
     response["Link"] = _linkset_header(link)
+    if keep:
+        page_cache.keep_page(
+            *keep,
+            {
+                "body": response.content.decode(),
+                "link": response["Link"],
+                "label_id": label.pk,
+                "outcome": scans.outcome(label, batch),
+                "gtin": link.gtin,
+                "lot": link.lot,
+                "serial": link.serial,
+            },
+        )
+        response.content = _with_token(request, response.content.decode())
     if link.serial:
         # Every view of a label must reach us to be counted: no shared cache may keep it.
         patch_cache_control(response, private=True, no_store=True)
@@ -489,7 +511,47 @@ def resolve(request, rest=""):
         return _options()
     if refused := _method_not_allowed(request):
         return refused
-    return _resolve(request, _raw_path(request), request.META.get("QUERY_STRING", ""))
+    path, query = _raw_path(request), request.META.get("QUERY_STRING", "")
+    keep = None
+    if _same_for_everyone(request, query):
+        generation, kept = page_cache.kept_page(path, get_language())
+        if kept:
+            return _kept(request, kept)
+        keep = (path, get_language(), generation)
+    return _resolve(request, path, query, keep)
+
+
+def _same_for_everyone(request, query):
+    """A GET of a label page's HTML with no query, by a visitor with no session (no account,
+    no message waiting): the page they get is the same for all of them."""
+    return (
+        request.method == "GET"
+        and not query
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and not _accepts_linkset(request)
+    )
+
+
+def _with_token(request, body):
+    return body.replace(page_cache.CSRF_PLACEHOLDER, get_token(request))
+
+
+def _kept(request, kept):
+    """A kept label page: its scan logged (one statement), the visitor's own CSRF token."""
+    scans.log_scan(
+        label_id=kept["label_id"],
+        outcome=kept["outcome"],
+        gtin=kept["gtin"],
+        lot=kept["lot"],
+        serial=kept["serial"],
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    response = HttpResponse(_with_token(request, kept["body"]))
+    response["Link"] = kept["link"]
+    patch_cache_control(response, private=True, no_store=True)
+    return _cors(response)
 
 
 def resolve_compressed(request, compressed):
@@ -549,7 +611,7 @@ def resolve_other_key(request, key, rest=""):
     raise Http404  # parse() refuses every key but 01, which has its own route
 
 
-def _resolve(request, path, query):
+def _resolve(request, path, query, keep=None):
     try:
         link = parse(path, query)
     except DigitalLinkError as error:
@@ -582,9 +644,11 @@ def _resolve(request, path, query):
             .filter(batch=batch, serial=link.serial)
             .first()
         )
-    return _page(
-        request, link, product, batch, label, serial_unknown=bool(link.serial) and not label
-    )
+    if label is None:
+        return _page(request, link, product, batch, None, serial_unknown=bool(link.serial))
+    # only a label's own canonical address is kept whole
+    keep = keep if keep and keep[0] == link.path and not link.parameters else None
+    return _page(request, link, product, batch, label, keep=keep)
 
 
 def resolver_description(request):

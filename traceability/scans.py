@@ -2,6 +2,7 @@
 written); the drain, a beat task every minute, recounts the labels scanned since its watermark
 from the log, flags the copied ones and tells moderators once."""
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -9,7 +10,7 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 
+from . import page_cache
 from .models import Label, Scan, ScanDrain
 
 _BROWSERS = [
@@ -80,38 +82,81 @@ SCAN_SETTLE = timedelta(minutes=2)
 DRAIN_CHUNK = 200
 
 
+def outcome(label, batch):
+    """What a view of a label URL found: the label, voided or not, or no such serial or lot."""
+    if label is not None:
+        return Scan.Outcome.VOIDED if label.is_voided else Scan.Outcome.GENUINE
+    return Scan.Outcome.UNKNOWN_SERIAL if batch else Scan.Outcome.UNKNOWN_LOT
+
+
 def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=""):
     """Log one view of a label URL; the drain (``drain_scans``, every minute) counts it.
     Returns the Scan, or None when the same network viewed the same label URL within
     SCAN_REPEAT_WINDOW: a reload, or a loop of requests, adds nothing.
 
-    At most one SELECT and one INSERT, and no task message: no shared row is written inside
-    the request, so buyers scanning one label at once never wait on each other. Link
-    previews and crawlers (a label URL pasted in Zalo or Facebook is fetched by their robots)
-    are logged but never counted, so sharing a label cannot make it look copied."""
-    if label is not None:
-        outcome = Scan.Outcome.VOIDED if label.is_voided else Scan.Outcome.GENUINE
+    Link previews and crawlers (a label URL pasted in Zalo or Facebook is fetched by their
+    robots) are logged but never counted, so sharing a label cannot make it look copied."""
+    return log_scan(
+        label_id=label.pk if label is not None else None,
+        outcome=outcome(label, batch),
+        gtin=gtin,
+        lot=lot,
+        serial=serial,
+        ip=ip,
+        user_agent=user_agent,
+    )
+
+
+@functools.cache
+def _insert_sql(by_label):
+    """One statement: the scan's INSERT, unless the same network logged the same label URL
+    (by the same kind of browser: robot or not) within the window."""
+    meta = Scan._meta
+    quote = connection.ops.quote_name
+    fields = ["scanned_at", "label", "gtin", "lot", "serial", "outcome", "network_hash"]
+    column = {name: quote(meta.get_field(name).column) for name in [*fields, "browser_family"]}
+    if by_label:
+        same_url = f"{column['label']} = %s"
     else:
-        outcome = Scan.Outcome.UNKNOWN_SERIAL if batch else Scan.Outcome.UNKNOWN_LOT
+        same_url = f"{column['label']} IS NULL AND " + " AND ".join(
+            f"{column[name]} = %s" for name in ("gtin", "lot", "serial")
+        )
+    table = quote(meta.db_table)
+    # names from the model's own metadata, values all passed as parameters
+    return (
+        f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(column))} WHERE NOT EXISTS (SELECT 1 FROM {table} "
+        f"WHERE {column['network_hash']} = %s AND {column['scanned_at']} >= %s "
+        f"AND {same_url} AND ({column['browser_family']} = %s) = %s) "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+
+
+def log_scan(*, label_id, outcome, gtin, lot, serial, ip="", user_agent=""):
+    """``record_scan`` from what a cached label page kept: the label's id and outcome.
+
+    One statement, an INSERT that checks the window itself, and no task message: no shared
+    row is written inside the request, so buyers scanning one label at once never wait on
+    each other."""
     digest = network_hash(ip)
     family = browser_family(user_agent)
     now = timezone.now()
     lot, serial = lot[:20], serial[:20]
-    recent = Scan.objects.filter(network_hash=digest, scanned_at__gte=now - SCAN_REPEAT_WINDOW)
-    if label is not None:
-        recent = recent.filter(label=label)
-    else:
-        recent = recent.filter(label=None, gtin=gtin, lot=lot, serial=serial)
+    at = connection.ops.adapt_datetimefield_value(now)
+    since = connection.ops.adapt_datetimefield_value(now - SCAN_REPEAT_WINDOW)
+    same_url = [label_id] if label_id is not None else [gtin, lot, serial]
     # a robot's preview must not hide the person who opens the label next on that network
-    if family == "bot":
-        recent = recent.filter(browser_family="bot")
-    else:
-        recent = recent.exclude(browser_family="bot")
-    if recent.exists():
+    params = [at, label_id, gtin, lot, serial, outcome, digest, family]
+    params += [digest, since, *same_url, "bot", family == "bot"]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(label_id is not None), params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return Scan.objects.create(
+    scan = Scan(
+        pk=row[0],
         scanned_at=now,
-        label=label,
+        label_id=label_id,
         gtin=gtin,
         lot=lot,
         serial=serial,
@@ -119,6 +164,9 @@ def record_scan(*, gtin, lot, serial, label=None, batch=None, ip="", user_agent=
         network_hash=digest,
         browser_family=family,
     )
+    scan._state.adding = False
+    scan._state.db = connection.alias
+    return scan
 
 
 def count_label_scans(label_id):
@@ -153,6 +201,7 @@ def count_label_scans(label_id):
             "first_scanned_at": first,
             "scans_counted_until": last,
         }
+        moved = any(getattr(label, field) != value for field, value in changed.items())
         for field, value in changed.items():
             setattr(label, field, value)
         reasons = label_flags(label)
@@ -163,6 +212,8 @@ def count_label_scans(label_id):
             changed.update(flagged_at=label.flagged_at, flag_reason=label.flag_reason)
         # only these columns: a voiding made meanwhile must not be overwritten
         Label.objects.filter(pk=label.pk).update(**changed)
+        if moved or newly_flagged:
+            page_cache.forget_pages()  # the page shows the new count
         if newly_flagged:
             _tell_moderators(label)
     return label

@@ -1,8 +1,12 @@
 """Traceability, measured side by side in one run so the ratios hold on any machine:
 
 - provenance-page requests per second against a bare Django view, both served by the same
-  WSGI server (wsgiref, one thread) through the full middleware stack over real HTTP; each
-  provenance request records a scan, as a buyer's would;
+  gunicorn (2 workers × 2 threads, as production runs it, against the bench's scratch
+  database and the configured CACHE_URL) through the full middleware stack, loaded by 8
+  clients at once over keep-alive HTTP; each provenance request records a scan, as a
+  buyer's would;
+- 8 clients scanning one label against 8 clients scanning 8 labels (each scan from another
+  buyer's network, so each one writes): scans of one label must not queue on each other;
 - label PDF throughput (labels per second, a4-30x30, vector QR codes) against building the
   same number of bare QR matrices with ``qrcode``.
 """
@@ -10,42 +14,28 @@
 import http.client
 import io
 import itertools
+import os
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from pathlib import Path
 
 from . import support
 from .support import Ratios, alternate, percentiles, test_database, timed
 
-PAGE_REQUESTS = 300  # per side, shared among the rounds
+CLIENTS = 8  # concurrent clients, each on its own keep-alive connection
+WORKERS, THREADS = 2, 2  # the gunicorn the pages are served by
+PAGE_REQUESTS = 2400  # per side, shared among the rounds and the clients
 LABELS = 960  # 20 sheets of 48, shared among the rounds
 EVENTS = 8
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def bare(request):
-    from django.http import HttpResponse
-
-    return HttpResponse("ok")
-
-
-def _urlconf():
-    """The project's URLs plus /bench-bare/, in a throwaway module."""
-    import types
-
-    from django.urls import path
-
-    from config import urls
-
-    module = types.ModuleType("bench_traceability_urls")
-    module.urlpatterns = [path("bench-bare/", bare), *urls.urlpatterns]
-    return module
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _photo():
@@ -125,115 +115,192 @@ def _seed():
     return [label.path for label in run.labels.select_related("batch__product")]
 
 
-def _serve():
-    from django.core.handlers.wsgi import WSGIHandler
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    server = make_server(
-        "127.0.0.1", 0, WSGIHandler(), server_class=WSGIServer, handler_class=QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server
+
+@contextmanager
+def _gunicorn(database_name):
+    """gunicorn serving the project (plus /bench-bare/) from the scratch database; yields its
+    port once it answers."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.bench.gunicorn_settings",
+        "BENCH_DATABASE_NAME": database_name,
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        *(sys.executable, "-m", "gunicorn", "config.wsgi"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS)),
+    ]
+    with tempfile.TemporaryFile() as errors:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        try:
+            _wait_for(server, port, errors)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_for(server, port, errors):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            errors.seek(0)
+            raise RuntimeError(f"gunicorn stopped:\n{errors.read().decode()[-3000:]}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/bench-bare/")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within a minute")
 
 
 _buyers = itertools.count(1)
 
 
-def _get(port, path):
+def _get(connection, path):
     # each request from another buyer's network (through one trusted proxy), so each one
     # writes its scan: a repeat from the same network within minutes writes nothing
     buyer = next(_buyers)
     headers = {
         "Accept-Language": "vi",
+        "Accept-Encoding": "gzip",
         "User-Agent": "Mozilla/5.0 Chrome/120",
-        "X-Forwarded-For": f"14.{buyer // 256 % 256}.{buyer % 256}.7",
+        "X-Forwarded-For": f"14.{buyer // 65536 % 256}.{buyer // 256 % 256}.{buyer % 256}",
     }
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     connection.request("GET", path, headers=headers)
     response = connection.getresponse()
     body = response.read()
-    connection.close()
     if response.status != 200:
         raise RuntimeError(f"{path} answered {response.status}")
     return len(body)
 
 
-def _hammer(port, bare_path, page_paths, count):
-    """Blocks of bare-view and provenance requests in alternation, round by round, so both
-    sides see the same machine load; returns each side's per-request durations, grouped by
-    round, and the page size."""
-    for n in range(10):  # warm up: renditions, caches, templates
-        _get(port, page_paths[n % len(page_paths)])
-        _get(port, bare_path)
-    block = max(20, count // support.ROUNDS)
-    pages = itertools.count()
-    size = 0
+def _load(port, paths, requests):
+    """``requests`` GETs by CLIENTS clients at once, client n asking for paths[n % len]; returns
+    (requests per second, per-request durations, the last body's size on the wire)."""
+    per_client = max(1, requests // CLIENTS)
+    durations, sizes, failures = [], [0], []
+    start = threading.Barrier(CLIENTS + 1)
 
-    def bare_block(_round):
-        return [timed(_get, port, bare_path)[1] for _n in range(block)]
+    def client(number):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        path = paths[number % len(paths)]
+        start.wait()
+        try:
+            for _n in range(per_client):
+                sizes[0], seconds = timed(_get, connection, path)
+                durations.append(seconds)
+        except Exception as error:  # reported below, in the bench's thread
+            failures.append(error)
+        finally:
+            connection.close()
 
-    def page_block(_round):
-        nonlocal size
-        samples = []
-        for _n in range(block):
-            size, seconds = timed(_get, port, page_paths[next(pages) % len(page_paths)])
-            samples.append(seconds)
-        return samples
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise failures[0]
+    return len(durations) / elapsed, durations, sizes[0]
 
-    bare_rounds, page_rounds = alternate(bare_block, page_block)
-    return bare_rounds, page_rounds, size
+
+def _sides(port, first_paths, second_paths, requests):
+    """The two sides loaded in alternation, round by round; per side: the rates of the rounds
+    and all durations."""
+    per_round = max(CLIENTS * 4, requests // support.ROUNDS)
+    size = [0]
+
+    def side(paths):
+        def one_round(_round):
+            rate, durations, size[0] = _load(port, paths, per_round)
+            return rate, durations
+
+        return one_round
+
+    firsts, seconds = alternate(side(first_paths), side(second_paths))
+    return firsts, seconds, size[0]
 
 
-def _rate(samples):
-    return len(samples) / sum(samples)
+def _rates(rounds):
+    return [rate for rate, _durations in rounds]
+
+
+def _durations(rounds):
+    return [seconds for _rate, durations in rounds for seconds in durations]
+
+
+@contextmanager
+def _file_database():
+    """SQLite: the scratch database in a file, so gunicorn's processes share it."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    test = connection.settings_dict.setdefault("TEST", {})
+    old = test.get("NAME")
+    with tempfile.TemporaryDirectory() as directory:
+        test["NAME"] = str(Path(directory) / "bench.sqlite3")
+        try:
+            yield
+        finally:
+            test["NAME"] = old
 
 
 def _page_rows():
-    from django.test.utils import override_settings
+    from django.db import connection
 
-    with (
-        test_database() as vendor,
-        override_settings(
-            ROOT_URLCONF=_urlconf(),
-            ALLOWED_HOSTS=["*"],
-            TRACEABILITY_MAX_SCANS_PER_LABEL=10**9,
-            TRACEABILITY_MAX_NETWORKS_PER_LABEL=10**9,
-            TRUSTED_PROXY_COUNT=1,
-        ),
-    ):
-        paths = _seed()
-        server = _serve()
-        try:
-            port = server.server_address[1]
-            bare_rounds, page_rounds, size = _hammer(port, "/bench-bare/", paths, PAGE_REQUESTS)
-        finally:
-            server.shutdown()
-            server.server_close()
-    page_samples = [seconds for block in page_rounds for seconds in block]
-    bare_samples = [seconds for block in bare_rounds for seconds in block]
-    p50, p95 = percentiles(page_samples)
-    b50, b95 = percentiles(bare_samples)
-    page_rps, bare_rps = _rate(page_samples), _rate(bare_samples)
-    ratios = Ratios(map(_rate, page_rounds), map(_rate, bare_rounds))
+    with _file_database(), test_database() as vendor:
+        paths = _seed()[:CLIENTS]
+        connection.close()  # the server's processes write from now on
+        with _gunicorn(connection.settings_dict["NAME"]) as port:
+            warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            for path in paths * 4:  # both workers: templates, caches
+                _get(warm, path)
+            warm.close()
+            bare, page, size = _sides(port, ["/bench-bare/"], paths, PAGE_REQUESTS)
+            one, eight, _size = _sides(port, paths[:1], paths, PAGE_REQUESTS)
+    p50, p95 = percentiles(_durations(page))
+    b50, b95 = percentiles(_durations(bare))
+    page_rps, bare_rps = statistics.median(_rates(page)), statistics.median(_rates(bare))
+    ratios = Ratios(_rates(page), _rates(bare))
+    same_label = Ratios(_rates(one), _rates(eight))
+    server = f"gunicorn {WORKERS} workers × {THREADS} threads, {CLIENTS} clients at once"
     return [
         (
             "provenance page (label URL, records a scan)",
             f"{page_rps:.0f}",
             "req/s",
-            f"{vendor}, {EVENTS} events with photos, {size / 1024:.0f} KB; "
-            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms",
+            f"{vendor}, {EVENTS} events with photos, {size / 1024:.1f} KB gzipped; "
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms; median of the rounds",
         ),
         (
             "bare Django view, same server",
             f"{bare_rps:.0f}",
             "req/s",
-            f"p50 {b50:.1f} ms, p95 {b95:.1f} ms",
+            f"p50 {b50:.1f} ms, p95 {b95:.1f} ms; median of the rounds",
         ),
+        ("provenance page ÷ bare view", ratios.measured(), "ratio", f"{server}; {ratios.note()}"),
         (
-            "provenance page ÷ bare view",
-            ratios.measured(),
+            "8 clients on one label ÷ 8 clients on 8 labels",
+            same_label.measured(),
             "ratio",
-            f"wsgiref, one thread, sequential requests; {ratios.note()}",
+            f"medians {statistics.median(_rates(one)):.0f} and "
+            f"{statistics.median(_rates(eight)):.0f} req/s; {same_label.note()}",
         ),
     ]
 

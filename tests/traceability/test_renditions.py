@@ -18,9 +18,9 @@ from traceability import services
 
 from .conftest import GTIN, photo_upload
 
-# A warm label page: product, batch, label, "did this network just scan it?", and the site
-# and its settings for the page frame. Steps, photos and certificates come from the cache.
-WARM_LABEL_PAGE_QUERIES = 6
+# A warm label page is kept whole in the cache: its one statement is the scan's INSERT (which
+# checks "did this network just scan it?" itself).
+WARM_LABEL_PAGE_QUERIES = 1
 PHONE = "Mozilla/5.0 (Linux; Android 10; Redmi 9A) AppleWebKit/537.36 Chrome/120 Mobile Safari"
 IMAGE_TAG = re.compile(r"{%\s*image\s+\S+\s+([a-z]+-[0-9x]+)")
 
@@ -130,6 +130,9 @@ def test_a_warm_label_page_costs_the_same_few_queries_however_many_photos_and_st
         assert page.status_code == 200
         return page.content.decode()
 
+    # an earlier buyer's view: the site's settings row is made on the first page, which
+    # makes the page kept during that view out of date
+    client.get(label_path(pictured), REMOTE_ADDR="27.72.3.1", HTTP_USER_AGENT=PHONE)
     before = warm_page()
     with django_capture_on_commit_callbacks(execute=True):
         add_step_photos(batch, producer_user, 3)

@@ -45,6 +45,7 @@ from .models import (
 )
 from .order_models import MAX_LINE_QUANTITY
 from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
+from .catalogue_cache import CappedPaginator
 from .queries import search
 from .signals import desk_sections, product_page_sections
 
@@ -67,6 +68,8 @@ def photos_with(rendition):
 
 
 def catalogue(request, page):
+    """The catalogue; an anonymous visitor's page may come from the cache instead
+    (catalogue_cache.middleware)."""
     form = CatalogueFilterForm(request.GET or None)
     products = Product.objects.public()
     if form.is_valid():
@@ -84,7 +87,7 @@ def catalogue(request, page):
         if data.get("price_max") is not None:
             products = products.filter(price__lte=data["price_max"])
     products = products.select_related("producer").prefetch_related(photos_with(CARD_RENDITION))
-    paginator = Paginator(products.order_by("-published_at", "-pk"), PAGE_SIZE)
+    paginator = CappedPaginator(products.order_by("-published_at", "-pk"), PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("trang"))
     query = request.GET.copy()
     query.pop("trang", None)

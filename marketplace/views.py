@@ -21,6 +21,7 @@ from growing_areas.models import GrowingArea
 from places import divisions
 
 from . import access, services, throttle
+from .catalogue_cache import CappedPaginator
 from .forms import (
     AssistedSignupForm,
     CatalogueFilterForm,
@@ -45,7 +46,6 @@ from .models import (
 )
 from .order_models import MAX_LINE_QUANTITY
 from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
-from .catalogue_cache import CappedPaginator
 from .queries import search
 from .signals import desk_sections, product_page_sections
 

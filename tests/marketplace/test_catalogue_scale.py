@@ -24,9 +24,7 @@ def test_a_diacritic_free_phrase_finds_the_accented_names(
     producer = make_producer(name="Hộ Giàng A Dơ")
     make_product(producer, name="Chè Shan Tuyết Suối Giàng", photos=0)
     make_product(producer, name="Chè xanh Thái", photos=0)
-    assert names(client.get("/san-pham/", {"q": "che shan tuyet"})) == [
-        "Chè Shan Tuyết Suối Giàng"
-    ]
+    assert names(client.get("/san-pham/", {"q": "che shan tuyet"})) == ["Chè Shan Tuyết Suối Giàng"]
     assert names(client.get("/san-pham/", {"q": "CHÈ SHAN"})) == ["Chè Shan Tuyết Suối Giàng"]
     # words are matched from their start: "shan" begins "shan", "tuy" begins "tuyết"
     assert names(client.get("/san-pham/", {"q": "shan tuy"})) == ["Chè Shan Tuyết Suối Giàng"]

@@ -27,7 +27,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self):
-        return self.object_list[: self.limit + 1].count()
+        # unordered: counting needs no sort, and PostgreSQL stops at the limit
+        return self.object_list.order_by()[: self.limit + 1].count()
 
     @cached_property
     def count(self):

@@ -20,11 +20,12 @@ TSVECTOR = "to_tsvector('simple'::regconfig, marketplace_product.search_text)"
 # listings newest first and checks each one until the page is full.
 TSVECTOR_UNINDEXED = "to_tsvector('simple'::regconfig, marketplace_product.search_text || '')"
 
-# From this many matches, a page is found faster by walking the newest listings than through
-# the word index: PostgreSQL's estimates for prefix words are far off (40 rows guessed for
-# 12,033 found), so the catalogue counts first and chooses itself. At 1,000,000 listings a
-# word with 5,000 matches needs about 4,800 listings read for the first page.
-WALK_FROM = 5_000
+# From this many matches (a search counts up to 1,000: catalogue_cache.SEARCH_COUNT_LIMIT), a
+# page is found faster by walking the newest listings than through the word index, which
+# sorts every match: PostgreSQL's estimates for prefix words are far off (40 rows guessed for
+# 12,033 found), so the catalogue counts first and chooses itself. At 1,000,000 listings a word
+# with 10,000 matches needs about 2,400 listings read for the first page.
+WALK_FROM = 1_000
 
 
 def search_words(text):

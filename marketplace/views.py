@@ -21,7 +21,7 @@ from growing_areas.models import GrowingArea
 from places import divisions
 
 from . import access, services, throttle
-from .catalogue_cache import CappedPaginator
+from .catalogue_cache import COUNT_LIMIT, SEARCH_COUNT_LIMIT, CappedPaginator
 from .forms import (
     AssistedSignupForm,
     CatalogueFilterForm,
@@ -88,7 +88,11 @@ def catalogue(request, page):
             products = products.filter(price__lte=data["price_max"])
     products = products.select_related("producer").prefetch_related(photos_with(CARD_RENDITION))
     order = ("-published_at", "-pk")
-    paginator = CappedPaginator(search(products, text).order_by(*order), PAGE_SIZE)
+    paginator = CappedPaginator(
+        search(products, text).order_by(*order),
+        PAGE_SIZE,
+        limit=SEARCH_COUNT_LIMIT if text else COUNT_LIMIT,
+    )
     walk = text and paginator.count >= WALK_FROM  # a common word: walk the newest listings
     if walk:
         paginator.object_list = search(products, text, walk=True).order_by(*order)

@@ -9,7 +9,6 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from marketplace import views
-from marketplace.catalogue_cache import CappedPaginator
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +68,8 @@ def test_punctuation_alone_searches_for_nothing_and_hurts_nothing(
 
 @pytest.fixture
 def small_limit(monkeypatch):
-    monkeypatch.setattr(CappedPaginator, "limit", 3)
+    monkeypatch.setattr(views, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(views, "SEARCH_COUNT_LIMIT", 3)
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
 
 
@@ -91,6 +91,17 @@ def test_past_the_limit_the_catalogue_says_more_than_and_stops_counting(
     second = client.get("/san-pham/", {"q": "che", "trang": 2})
     assert len(second.context["page_obj"].object_list) == 1
     assert 'rel="next"' not in second.content.decode()
+
+
+def test_a_search_counts_less_far_than_browsing(
+    client, catalog_page, producer, make_product, monkeypatch
+):
+    monkeypatch.setattr(views, "COUNT_LIMIT", 10)
+    monkeypatch.setattr(views, "SEARCH_COUNT_LIMIT", 3)
+    for n in range(6):
+        make_product(producer, name=f"Chè búp {n}", photos=0)
+    assert "6 sản phẩm" in client.get("/san-pham/").content.decode()
+    assert "Hơn 3 sản phẩm" in client.get("/san-pham/", {"q": "bup"}).content.decode()
 
 
 def test_under_the_limit_the_count_is_exact(
@@ -195,3 +206,19 @@ def test_a_cached_page_carries_the_visitors_own_csrf_token(
     token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     answer = visitor.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": token})
     assert answer.status_code == 302
+
+
+def test_a_common_word_walks_the_newest_listings_and_finds_the_same_page(
+    client, catalog_page, producer, make_product, monkeypatch
+):
+    for n in range(5):
+        make_product(producer, name=f"Chè búp {n}", photos=0)
+    make_product(producer, name="Mật ong rừng", photos=0)
+    through_the_index = [p.name for p in client.get("/san-pham/?q=bup").context["page_obj"]]
+    monkeypatch.setattr(views, "WALK_FROM", 3)  # "bup" is now a common word
+    with CaptureQueriesContext(connection) as queries:
+        walked = [p.name for p in client.get("/san-pham/?q=bup").context["page_obj"]]
+    assert walked == through_the_index and len(walked) == 5
+    assert "Mật ong rừng" not in walked
+    if connection.vendor == "postgresql":
+        assert any("enable_sort = off" in q["sql"] for q in queries)

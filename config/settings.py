@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # anonymous visitors' catalogue pages from the cache (CATALOGUE_CACHE_SECONDS), with the
+    # headers of the middleware above
+    "marketplace.catalogue_cache.middleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # last, so it sees the outcome of authentication in every view
     "axes.middleware.AxesMiddleware",
@@ -473,6 +476,12 @@ CELERY_BEAT_SCHEDULE["marketplace-ocop-expiry-warnings"] = {
 # or not, counted in the cache (CACHE_URL, shared by the web machines); beyond it: HTTP 429.
 # Many phones can share one carrier address, so keep it well above one household's needs.
 SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=10)
+
+# Seconds an anonymous visitor's catalogue page (/san-pham/ with its search and filters, per
+# full address and language) is kept in the cache (CACHE_URL) and served to the next anonymous
+# visitor; logged-in users, visitors with a session (a cart) and pages with a message are never
+# cached. A new listing shows up in the cached pages within this time. 0 turns it off.
+CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 
 # Card payments through the Stripe API (docs/payments.md, "Card (Stripe API)"). The card
 # method is offered only while STRIPE_SECRET_KEY is set. STRIPE_API_BASE is Stripe's API or a

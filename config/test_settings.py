@@ -7,3 +7,7 @@ import os
 os.environ.setdefault("DJANGO_ENV", "test")
 
 from config.settings import *  # noqa: E402,F403
+
+# A test sees the catalogue it just made, not a page cached by the request before: the tests
+# of the cache itself turn it on (tests/marketplace/test_catalogue_scale.py).
+CATALOGUE_CACHE_SECONDS = 0

@@ -21,6 +21,7 @@ from growing_areas.models import GrowingArea
 from places import divisions
 
 from . import access, services, throttle
+from .catalogue_cache import COUNT_LIMIT, SEARCH_COUNT_LIMIT, CappedPaginator
 from .forms import (
     AssistedSignupForm,
     CatalogueFilterForm,
@@ -45,7 +46,7 @@ from .models import (
 )
 from .order_models import MAX_LINE_QUANTITY
 from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
-from .queries import search
+from .queries import WALK_FROM, search, walked
 from .signals import desk_sections, product_page_sections
 
 PAGE_SIZE = 24
@@ -67,12 +68,14 @@ def photos_with(rendition):
 
 
 def catalogue(request, page):
+    """The catalogue; an anonymous visitor's page may come from the cache instead
+    (catalogue_cache.middleware)."""
     form = CatalogueFilterForm(request.GET or None)
     products = Product.objects.public()
+    text = ""
     if form.is_valid():
         data = form.cleaned_data
-        if data.get("q"):
-            products = search(products, data["q"])
+        text = data.get("q") or ""
         if data.get("category"):
             products = products.filter(category=data["category"])
         if data.get("province"):
@@ -84,8 +87,18 @@ def catalogue(request, page):
         if data.get("price_max") is not None:
             products = products.filter(price__lte=data["price_max"])
     products = products.select_related("producer").prefetch_related(photos_with(CARD_RENDITION))
-    paginator = Paginator(products.order_by("-published_at", "-pk"), PAGE_SIZE)
+    order = ("-published_at", "-pk")
+    paginator = CappedPaginator(
+        search(products, text).order_by(*order),
+        PAGE_SIZE,
+        limit=SEARCH_COUNT_LIMIT if text else COUNT_LIMIT,
+    )
+    walk = text and paginator.count >= WALK_FROM  # a common word: walk the newest listings
+    if walk:
+        paginator.object_list = search(products, text, walk=True).order_by(*order)
     page_obj = paginator.get_page(request.GET.get("trang"))
+    if walk:
+        page_obj.object_list = walked(page_obj)
     query = request.GET.copy()
     query.pop("trang", None)
     return render(

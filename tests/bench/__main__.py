@@ -5,7 +5,7 @@ Every ratio is measured side by side in the same run, its two sides alternating 
 round (``--rounds``, 5 by default), and reported as the median of the rounds' ratios with
 their spread, so it holds on any machine and one busy moment cannot make it.
 
-    python -m tests.bench [catalogue checkout …] [--rounds N]
+    python -m tests.bench [catalogue checkout …] [--rounds N] [--products N]
 """
 
 import argparse
@@ -25,6 +25,12 @@ def arguments(argv):
     parser.add_argument(
         "--rounds", type=int, default=5, help="alternating rounds per ratio (at least 3)"
     )
+    parser.add_argument(
+        "--products",
+        type=int,
+        default=100_000,
+        help="catalogue: the largest size measured, from 10,000 up by tenfold steps",
+    )
     return parser.parse_args(argv)
 
 
@@ -35,6 +41,7 @@ def main(argv):
 
     options = arguments(argv)
     support.set_rounds(options.rounds)
+    support.set_products(options.products)
     django.setup()
     package = Path(__file__).parent
     print("| what | measured | unit | note |")

@@ -1,23 +1,35 @@
-"""Catalogue search at 100,000 published products, on SQLite, or on PostgreSQL (a scratch
-database beside the one DATABASE_URL names; `make bench` runs again there when it answers).
+"""The catalogue at growing sizes: 10,000 published products, then 100,000, … up to
+``--products`` (1,000,000 with ``BENCH_ARGS="catalogue --products 1000000"``), on SQLite or on
+PostgreSQL (a scratch database beside the one DATABASE_URL names).
 
-Each request goes through the whole Django stack (test client): form, filters, the count for
-pagination, one page of 24 cards with their photos' renditions, the template. The ratios compare
-a search with browsing the first page of the same catalogue, request by request in
-alternation, in the same run."""
+Each request goes through the whole Django stack (test client) without the anonymous page
+cache (config.test_settings turns it off): form, filters, the count up to 10,000, one page of
+24 cards, the template. Five cases are measured in alternating rounds at every size: browsing
+the first page, a common word (``che``, about one product in eight), a diacritic-free phrase
+(``che shan tuyet``), two two-letter words (``sa pa``, one in four) and a filtered search.
+The catalogue grows in place between sizes (PostgreSQL: INSERT … SELECT generate_series with
+the indexes rebuilt afterwards; SQLite: bulk_create, at most SQLITE_MAX products)."""
 
 import io
 import random
-import statistics
+import sys
+import time
 from datetime import timedelta
 
 from . import support
-from .support import Ratios, alternate, percentiles, test_database
+from .support import percentiles, test_database
 
-PRODUCTS = 100_000
 PRODUCERS = 2_000
-SAMPLES = 30  # requests per address, in alternating rounds
-QUERIES = ["che shan tuyet", "mat ong", "que van yen", "gao seng cu", "mien dong", "xyz khong co"]
+SAMPLES = 30  # requests per case and size, in alternating rounds
+SQLITE_MAX = 100_000
+
+CASES = [
+    ("browsing the first page", "/san-pham/"),
+    ("common word `che`", "/san-pham/?q=che"),
+    ("diacritic-free phrase `che shan tuyet`", "/san-pham/?q=che+shan+tuyet"),
+    ("two-letter words `sa pa`", "/san-pham/?q=sa+pa"),
+    ("search + category + price", "/san-pham/?q=mat+ong&category=honey&price_min=100000"),
+]
 
 WORDS = {
     "tea": ["Chè Shan Tuyết", "Chè búp", "Trà shan", "Chè xanh"],
@@ -29,19 +41,28 @@ WORDS = {
     "handicraft": ["Thổ cẩm Dao đỏ", "Khăn thêu", "Giỏ mây"],
     "other": ["Miến dong", "Thảo quả", "Hạt dổi"],
 }
+NAMES = [(category, name) for category, names in WORDS.items() for name in names]
 PLACES = ["Văn Chấn", "Suối Giàng", "Mù Cang Chải", "Bắc Hà", "Sa Pa", "Trạm Tấu", "Lục Yên"]
+UNITS = ["gói 200 g", "hũ 500 ml", "túi 1 kg", "chiếc"]
 
 
-def build_catalogue():
+def sizes(largest):
+    """10,000, 100,000, … up to ``largest`` (which ends the list even between powers)."""
+    steps, size = [], 10_000
+    while size < largest:
+        steps.append(size)
+        size *= 10
+    return [*steps, largest]
+
+
+def build_producers():
     from django.core.management import call_command
-    from django.utils import timezone
 
-    from marketplace.models import Producer, Product
-    from places.divisions import fold
+    from marketplace.models import Producer
 
     call_command("seed_demo", stdout=io.StringIO())
     rng = random.Random(7)  # noqa: S311 - test data
-    producers = Producer.objects.bulk_create(
+    return Producer.objects.bulk_create(
         Producer(
             name=f"Hộ {rng.choice(PLACES)} {n}",
             slug=f"bench-producer-{n}",
@@ -51,37 +72,140 @@ def build_catalogue():
         )
         for n in range(PRODUCERS)
     )
-    now = timezone.now()
-    batch = []
-    for n in range(PRODUCTS):
-        category = rng.choice(list(WORDS))
-        producer = producers[n % PRODUCERS]
-        name = f"{rng.choice(WORDS[category])} {rng.choice(PLACES)} loại {n % 7 + 1}"
-        unit = rng.choice(["gói 200 g", "hũ 500 ml", "túi 1 kg", "chiếc"])
-        batch.append(
-            Product(
-                producer=producer,
-                name=name,
-                slug=f"bench-{n}",
-                category=category,
-                price=rng.randrange(20, 2000) * 1000,
-                unit=unit,
-                quantity_available=rng.randrange(1, 500),
-                review_state=Product.Review.APPROVED,
-                published_at=now - timedelta(minutes=n),
-                search_text=fold(" ".join([name, producer.name, unit])),
-            )
-        )
+
+
+def _product(producer, n, now, rng):
+    from marketplace.models import Product
+
+    category, word = rng.choice(NAMES)
+    return Product(
+        producer=producer,
+        name=f"{word} {rng.choice(PLACES)} loại {n % 7 + 1}",
+        slug=f"bench-{n}",
+        category=category,
+        price=rng.randrange(20, 2000) * 1000,
+        unit=rng.choice(UNITS),
+        quantity_available=rng.randrange(1, 500),
+        review_state=Product.Review.APPROVED,
+        published_at=now - timedelta(seconds=n),
+    )
+
+
+def grow_sqlite(producers, start, stop):
+    from django.utils import timezone
+
+    from marketplace.models import Product
+    from places.divisions import fold
+
+    rng, now, batch = random.Random(start), timezone.now(), []
+    for n in range(start, stop):
+        product = _product(producers[n % PRODUCERS], n, now, rng)
+        product.search_text = fold(" ".join([product.name, product.producer.name, product.unit]))
+        batch.append(product)
         if len(batch) == 5_000:
             Product.objects.bulk_create(batch)
             batch = []
     Product.objects.bulk_create(batch)
 
 
+VARYING = {
+    "producer_id",
+    "name",
+    "slug",
+    "category",
+    "price",
+    "unit",
+    "quantity_available",
+    "published_at",
+    "search_text",
+}
+
+GROW = """
+INSERT INTO marketplace_product ({columns})
+SELECT {values}
+FROM (
+    SELECT n,
+           (random() * %(names)s)::int %% %(names)s + 1 AS w,
+           (random() * %(places)s)::int %% %(places)s + 1 AS p,
+           (random() * %(units)s)::int %% %(units)s + 1 AS u,
+           n %% %(producers)s + 1 AS k
+    FROM generate_series(%(start)s, %(stop)s - 1) AS n
+) AS row
+"""
+
+
+def grow_postgresql(producers, start, stop):
+    """Rows ``start`` … ``stop - 1`` in one INSERT … SELECT, the search column folded like
+    ``Product.save`` folds it; the product table's own indexes dropped and rebuilt around it."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from marketplace.models import Product
+    from places.divisions import fold
+
+    template = _product(producers[0], 0, timezone.now(), random.Random(0))
+    fields = [f for f in Product._meta.concrete_fields if not f.primary_key]
+    for field in fields:  # what save() would stamp
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            setattr(template, field.attname, timezone.now())
+    columns, values, params = [], [], {}
+    for field in fields:
+        columns.append(connection.ops.quote_name(field.column))
+        if field.column in VARYING:
+            continue
+        params[field.column] = field.get_db_prep_save(getattr(template, field.attname), connection)
+        values.append(f"%({field.column})s")
+    varying = {
+        "producer_id": "(%(producer_ids)s::bigint[])[k]",
+        "name": "(%(names_list)s::text[])[w] || ' ' || (%(places_list)s::text[])[p]"
+        " || ' loại ' || (n %% 7 + 1)",
+        "slug": "'bench-' || n",
+        "category": "(%(categories)s::text[])[w]",
+        "price": "(20 + (random() * 1980)::int) * 1000",
+        "unit": "(%(units_list)s::text[])[u]",
+        "quantity_available": "1 + (random() * 498)::int",
+        "published_at": "%(now)s::timestamptz - n * interval '1 second'",
+        "search_text": "(%(folded_names)s::text[])[w] || ' ' || (%(folded_places)s::text[])[p]"
+        " || ' loai ' || (n %% 7 + 1) || ' ' || (%(folded_producers)s::text[])[k]"
+        " || ' ' || (%(folded_units)s::text[])[u]",
+    }
+    values = [varying[f.column] if f.column in VARYING else f"%({f.column})s" for f in fields]
+    params.update(
+        names=len(NAMES),
+        places=len(PLACES),
+        units=len(UNITS),
+        producers=PRODUCERS,
+        start=start,
+        stop=stop,
+        producer_ids=[p.pk for p in producers],
+        names_list=[name for _, name in NAMES],
+        categories=[category for category, _ in NAMES],
+        folded_names=[fold(name) for _, name in NAMES],
+        places_list=PLACES,
+        folded_places=[fold(place) for place in PLACES],
+        units_list=UNITS,
+        folded_units=[fold(unit) for unit in UNITS],
+        folded_producers=[fold(p.name) for p in producers],
+        now=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes i WHERE tablename = 'marketplace_product'"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        cursor.execute("SELECT setseed(%s)", [start / (stop + 1)])
+        cursor.execute(GROW.format(columns=", ".join(columns), values=", ".join(values)), params)
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("VACUUM ANALYZE marketplace_product")
+
+
 def measure(client, url):
     """One whole request; its duration in seconds."""
-    import time
-
     start = time.perf_counter()
     response = client.get(url)
     seconds = time.perf_counter() - start
@@ -93,50 +217,49 @@ def run():
     from django.db import connection
     from django.test import Client
 
-    rows = []
+    largest = support.PRODUCTS
+    results = {what: [] for what, _ in CASES}  # [(size, median, p95), …] per case
     with test_database() as vendor:
-        build_catalogue()
-        if vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        if vendor != "postgresql":
+            largest = min(largest, SQLITE_MAX)
+        producers = build_producers()
+        built = 0
         client = Client()
-        measure(client, "/san-pham/")  # warm up caches and renditions
-        search_urls = [f"/san-pham/?q={query.replace(' ', '+')}" for query in QUERIES]
-
-        def browsing(_round):
-            return measure(client, "/san-pham/")
-
-        def searching(_round):
-            return (
-                [measure(client, url) for url in search_urls],
-                measure(client, "/san-pham/?q=mat+ong&category=honey&price_min=100000"),
+        for size in sizes(largest):
+            started = time.perf_counter()
+            if vendor == "postgresql":
+                grow_postgresql(producers, built, size)
+            else:
+                grow_sqlite(producers, built, size)
+            print(
+                f"  {size:,} products ({vendor}) built in {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
             )
-
-        # browse, every search, the filtered search; again, SAMPLES times
-        browse, rounds = alternate(browsing, searching, rounds=max(SAMPLES, support.ROUNDS))
-        searches = [seconds for round_searches, _ in rounds for seconds in round_searches]
-        filtered = [seconds for _, seconds in rounds]
-        search_ratios = Ratios([statistics.mean(s) for s, _ in rounds], browse)
-        filtered_ratios = Ratios(filtered, browse)
-        browse_median, _ = percentiles(browse)
-        median, p95 = percentiles(searches)
-        f_median, f_p95 = percentiles(filtered)
-        size = f"{PRODUCTS:,} products, {vendor}"
+            built = size
+            if vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            for _what, url in CASES:
+                measure(client, url)  # warm up caches and renditions
+            samples = {what: [] for what, _ in CASES}
+            for _round in range(max(SAMPLES, support.ROUNDS)):  # every case, once a round
+                for what, url in CASES:
+                    samples[what].append(measure(client, url))
+            for what, seconds in samples.items():
+                results[what].append((size, *percentiles(seconds)))
+    rows = []
+    for what, figures in results.items():
+        size, median, p95 = figures[-1]
+        growth = "; ".join(f"{s:,}: p95 {p:.1f} ms" for s, _, p in figures)
+        first_p95 = figures[0][2]
         rows.append(
             (
-                f"catalogue search `?q=` ({size})",
-                f"median {median:.1f} ms, p95 {p95:.1f} ms",
+                f"catalogue {what}, {size:,} products ({vendor})",
+                f"p95 {p95:.1f} ms, median {median:.1f} ms",
                 "ms",
-                f"{search_ratios.median:.2f}× browsing the first page ({browse_median:.1f} ms), "
-                f"{search_ratios.note()}; {len(QUERIES)} queries × {len(browse)}",
-            )
-        )
-        rows.append(
-            (
-                f"catalogue search + category + price ({size})",
-                f"median {f_median:.1f} ms, p95 {f_p95:.1f} ms",
-                "ms",
-                f"{filtered_ratios.median:.2f}× browsing the first page, {filtered_ratios.note()}",
+                f"{growth} (×{p95 / first_p95:.2f} from {figures[0][0]:,}); "
+                f"{max(SAMPLES, support.ROUNDS)} requests per case and size, cases alternating",
             )
         )
     return rows

@@ -20,6 +20,18 @@ MARK = "Scratch database of `make bench` (tests/bench), dropped after each run."
 POSTGRES_NAME_LIMIT = 63  # longer names are cut short by PostgreSQL
 
 
+# The catalogue's largest size (`--products N`): it is measured at 10,000, 100,000, … up to N.
+PRODUCTS = 100_000
+MIN_PRODUCTS = 10_000
+
+
+def set_products(products):
+    global PRODUCTS
+    if products < MIN_PRODUCTS:
+        raise ValueError(f"the catalogue bench starts at {MIN_PRODUCTS:,} products")
+    PRODUCTS = products
+
+
 def set_rounds(rounds):
     global ROUNDS
     if rounds < MIN_ROUNDS:

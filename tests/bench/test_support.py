@@ -111,3 +111,26 @@ def test_ratios_pair_the_rounds_as_measured():
         support.Ratios([1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="no rounds"):
         support.Ratios([], [])
+
+
+@pytest.fixture
+def products():
+    before = support.PRODUCTS
+    yield
+    support.PRODUCTS = before
+
+
+def test_the_catalogue_size_comes_from_the_command_line_and_grows_tenfold(products):
+    from tests.bench.bench_catalogue import sizes
+
+    options = arguments(["catalogue", "--products", "1000000"])
+    assert options.products == 1_000_000 and arguments([]).products == 100_000
+    support.set_products(options.products)
+    assert support.PRODUCTS == 1_000_000
+    assert sizes(support.PRODUCTS) == [10_000, 100_000, 1_000_000]
+    assert sizes(250_000) == [10_000, 100_000, 250_000]
+    assert sizes(10_000) == [10_000]
+    with pytest.raises(ValueError):
+        support.set_products(5_000)
+    with pytest.raises(SystemExit):
+        arguments(["catalogue", "--listings", "10"])

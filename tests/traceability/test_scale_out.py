@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+import requests
 from celery import Celery
 from django.conf import settings
 from django.db import connection
@@ -36,8 +37,6 @@ pytestmark = [
         reason="the processes share one database and broker: run with make test-services",
     ),
 ]
-
-requests = pytest.importorskip("requests")
 
 ONE_SHEET = 48  # a4-30x30
 LONG_RUN = 40 * ONE_SHEET  # long enough to be killed between two pages

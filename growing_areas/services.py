@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from .importing import UnreadableFile, open_sheet
 from .importing.rows import RowError, RowReader
-from .importing.spill import Spill
+from .importing.spill import SeenCodes, Spill
 from .importing.write import ImportReport, save_rows
 from .models import EXPIRY_WARNING_DAYS, Certification, GrowingArea, ImportJob
 
@@ -87,28 +87,30 @@ def _check_rows(rows, columns, report, checked, progress):
     """Check every row read, adding its errors to ``report``; append the values of the rows to
     ``checked`` while none was wrong (after the first error nothing will be saved)."""
     reader = RowReader(columns)
-    first_line_of = {}  # code -> the line it was first seen on: what a duplicate's message says
-    for done, (line, cells) in enumerate(rows, start=1):
-        values, errors = reader.parse(line, cells)
-        code = values.get("code")
-        if code and code in first_line_of:
-            errors.insert(
-                0,
-                RowError(
-                    line,
-                    "code",
-                    columns["code"],
-                    _("The code %(code)s is already on line %(line)d of this file.")
-                    % {"code": code, "line": first_line_of[code]},
-                ),
-            )
-        elif code:
-            first_line_of[code] = line
-        report.add_errors(errors)
-        if report.ok:
-            checked.append(values)
-        if progress and (done % PROGRESS_EVERY == 0 or done == report.total_rows):
-            progress(done, report.total_rows)
+    # code -> the line it was first seen on (what a duplicate's message says), on disk
+    with SeenCodes() as seen:
+        for done, (line, cells) in enumerate(rows, start=1):
+            values, errors = reader.parse(line, cells)
+            code = values.get("code")
+            first_line = seen.first_line(code) if code else None
+            if first_line is not None:
+                errors.insert(
+                    0,
+                    RowError(
+                        line,
+                        "code",
+                        columns["code"],
+                        _("The code %(code)s is already on line %(line)d of this file.")
+                        % {"code": code, "line": first_line},
+                    ),
+                )
+            elif code:
+                seen.add(code, line)
+            report.add_errors(errors)
+            if report.ok:
+                checked.append(values)
+            if progress and (done % PROGRESS_EVERY == 0 or done == report.total_rows):
+                progress(done, report.total_rows)
 
 
 def run_import_job(job_id):

@@ -18,7 +18,6 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
-from pypdf import PdfReader
 from wagtail.images import get_image_model
 
 from config.storage import save_or_refuse
@@ -160,6 +159,8 @@ def _checked_pdf(content):
         _("This file is not a PDF we can open. Send the document as a PDF, JPEG or PNG file."),
         code="not_pdf",
     )
+    from pypdf import PdfReader  # some 20 MB: loaded by the process that checks a PDF, only
+
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted and not reader.decrypt(""):

@@ -7,15 +7,19 @@ Codes are the official ones of Decision 19/2025/QĐ-TTg, as zero-padded strings:
 04591), so it is not a source of codes here (tests/places/test_sources.py lists them all).
 """
 
+import importlib.util
 import re
+import sqlite3
 import unicodedata
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from unidecode import unidecode
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Province:
     code: str
     name: str  # "Lào Cai"
@@ -25,7 +29,7 @@ class Province:
         return self.full_name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commune:
     code: str
     name: str  # "Xã Văn Chấn"
@@ -51,16 +55,32 @@ def commune_code(value):
     return f"{int(value):05d}"
 
 
-@cache
+OFFICIAL_UNITS_SQL = (
+    "SELECT DISTINCT province, provinceShort, provinceCode, provinceKey, ward, wardCode, wardKey"
+    " FROM [admin_units]"
+)
+
+
+def dataset_path():
+    """The SQLite file ``vietnamadminunits`` ships its list in, found without importing the
+    package: its ``__init__`` loads the address parsers (their JSON tables, shapely, geopy,
+    aiohttp; some 30 MB), which looking up a commune never needs."""
+    spec = importlib.util.find_spec("vietnamadminunits")
+    return Path(spec.submodule_search_locations[0]) / "data" / "dataset.db"
+
+
 def official_units():
     """The official list as ``vietnamadminunits`` ships it: one dict per commune with
-    ``province``, ``provinceShort``, ``provinceCode``, ``provinceKey``, ``ward``,
-    ``wardCode`` and ``wardKey`` (the converter names new communes by these keys)."""
-    from vietnamadminunits.database import get_data
-
-    fields = ["province", "provinceShort", "provinceCode", "provinceKey"]
-    fields += ["ward", "wardCode", "wardKey"]
-    return tuple(get_data(fields=fields, table="admin_units"))
+        ``province``, ``provinceShort``, ``provinceCode``, ``provinceKey``, ``ward``,
+        ``wardCode`` and ``wardKey`` (the converter names new communes by these keys). The query
+        is the one its ``database.get_data`` runs, on the same file, read-only. Read afresh on each
+    call (a few milliseconds; each table built from it is cached), so the 3,321 dicts are not
+    held for the life of the process beside the tables."""
+    uri = dataset_path().as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute(OFFICIAL_UNITS_SQL)
+        return tuple(dict(row) for row in rows)
 
 
 @cache

@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from jsonschema import Draft7Validator
 
 from .digital_link import build_path
 from .gs1 import DATA_DIR
@@ -162,7 +161,11 @@ def schema() -> dict:
 
 
 @cache
-def validator() -> Draft7Validator:
+def validator():
+    """The schema's Draft 7 validator, built on first use: jsonschema and its format checkers
+    (lark grammars, arrow, …) take some 30 MB a process that never validates should not hold."""
+    from jsonschema import Draft7Validator
+
     # Format checking on: without it an unknown bizStep word or a bad date passes silently.
     return Draft7Validator(schema(), format_checker=Draft7Validator.FORMAT_CHECKER)
 

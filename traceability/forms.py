@@ -7,7 +7,7 @@ from marketplace.forms import OneTimeTokenForm
 from marketplace.models import Product
 
 from .gs1 import CROCKFORD_ALPHABET, SERIAL_LENGTH
-from .labels import LAYOUT_CHOICES
+from .layouts import LAYOUT_CHOICES
 from .models import MAX_LABELS_PER_RUN, Batch, TraceEvent
 
 

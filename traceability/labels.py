@@ -15,76 +15,24 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 
 from .digital_link import parse
 from .gs1 import DATA_DIR
+from .layouts import LAYOUT_CHOICES, LAYOUTS, SheetLayout, mm  # noqa: F401 - re-exported
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+# reportlab and qrcode (some 20 MB) are imported by the functions that draw, not here: the
+# admin's hooks import this module in every process, and only the one drawing a sheet needs them.
 
 FONT = "ChoPhienSans"
 FONT_BOLD = "ChoPhienSans-Bold"
 SCAN_PROMPT = "Quét để xem nguồn gốc"  # printed in Vietnamese whatever the UI language
 QUIET_ZONE = 2  # modules of white around each code; the label margin adds the rest
 SERIAL_PREFIX = "Sê-ri: "  # printed in Vietnamese too; the void form reads what follows
-
-
-@dataclass(frozen=True)
-class SheetLayout:
-    """A4 sheet of equal stickers in a grid, centred, with a minimum page margin."""
-
-    key: str
-    title: str
-    label_width: float  # points
-    label_height: float
-    gap: float = 2 * mm
-    min_margin: float = 7 * mm
-    page_size: tuple = A4
-
-    @property
-    def columns(self) -> int:
-        usable = self.page_size[0] - 2 * self.min_margin + self.gap
-        return int(usable // (self.label_width + self.gap))
-
-    @property
-    def rows(self) -> int:
-        usable = self.page_size[1] - 2 * self.min_margin + self.gap
-        return int(usable // (self.label_height + self.gap))
-
-    @property
-    def per_page(self) -> int:
-        return self.columns * self.rows
-
-    def origin(self, index: int) -> tuple[float, float]:
-        """Bottom-left corner of the ``index``-th sticker on a page, filled row by row from
-        the top left."""
-        row, column = divmod(index, self.columns)
-        grid_w = self.columns * self.label_width + (self.columns - 1) * self.gap
-        grid_h = self.rows * self.label_height + (self.rows - 1) * self.gap
-        left = (self.page_size[0] - grid_w) / 2
-        top = (self.page_size[1] + grid_h) / 2
-        x = left + column * (self.label_width + self.gap)
-        y = top - (row + 1) * self.label_height - row * self.gap
-        return x, y
-
-
-LAYOUTS = {
-    layout.key: layout
-    for layout in (
-        SheetLayout("a4-30x30", "A4, 30 × 30 mm", 30 * mm, 30 * mm),
-        SheetLayout("a4-40x30", "A4, 40 × 30 mm", 40 * mm, 30 * mm),
-        SheetLayout("a4-50x50", "A4, 50 × 50 mm", 50 * mm, 50 * mm),
-    )
-}
-LAYOUT_CHOICES = [(layout.key, layout.title) for layout in LAYOUTS.values()]
 
 
 @dataclass(frozen=True)
@@ -102,6 +50,9 @@ class LabelContent:
 
 @cache
 def register_fonts():
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     fonts = DATA_DIR / "fonts"
     pdfmetrics.registerFont(TTFont(FONT, str(fonts / "DejaVuSansCondensed.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(fonts / "DejaVuSansCondensed-Bold.ttf")))
@@ -109,6 +60,9 @@ def register_fonts():
 
 def qr_matrix(url: str) -> list[list[bool]]:
     """The QR module matrix for ``url`` (no quiet zone), error correction level M."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
     code.add_data(url)
     code.make(fit=True)
@@ -135,7 +89,7 @@ def _qr_path(matrix) -> str:
     return "\n".join(ops)
 
 
-def draw_qr(canvas: Canvas, matrix, x: float, y: float, side: float):
+def draw_qr(canvas: "Canvas", matrix, x: float, y: float, side: float):
     """Draw ``matrix`` as vectors in a ``side``-point square at (x, y), quiet zone included."""
     modules = len(matrix) + 2 * QUIET_ZONE
     unit = side / modules
@@ -149,6 +103,9 @@ def draw_qr(canvas: Canvas, matrix, x: float, y: float, side: float):
 
 
 def fit_lines(text, font, size, width, max_lines):
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfbase import pdfmetrics
+
     lines = simpleSplit(text, font, size, width) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
@@ -161,13 +118,17 @@ def fit_lines(text, font, size, width, max_lines):
 
 def draw_fitted(canvas, text, font, size, centre_x, y, width):
     """Draw ``text`` whole, centred on ``centre_x``: the type shrinks rather than cut it."""
+    from reportlab.pdfbase import pdfmetrics
+
     while size > 3.5 and pdfmetrics.stringWidth(text, font, size) > width:
         size -= 0.25
     canvas.setFont(font, size)
     canvas.drawCentredString(centre_x, y, text)
 
 
-def draw_label(canvas: Canvas, layout: SheetLayout, label: LabelContent, x: float, y: float):
+def draw_label(canvas: "Canvas", layout: SheetLayout, label: LabelContent, x: float, y: float):
+    from reportlab.pdfbase import pdfmetrics
+
     width, height = layout.label_width, layout.label_height
     pad = 1.5 * mm
     small = height < 40 * mm
@@ -214,8 +175,10 @@ def draw_label(canvas: Canvas, layout: SheetLayout, label: LabelContent, x: floa
         cursor -= text_size * lead
 
 
-def compress_last_page(canvas: Canvas):
+def compress_last_page(canvas: "Canvas"):
     """Deflate the page just finished now rather than when the whole file is saved."""
+    from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
+
     page = canvas._doc.Pages.pages[-1]
     if page.stream:
         data = page.stream.encode("latin-1") if isinstance(page.stream, str) else page.stream
@@ -238,6 +201,8 @@ def render_labels(
 
     ``progress(done, total)`` is called after each page. Returns the number of labels drawn.
     """
+    from reportlab.pdfgen.canvas import Canvas
+
     layout = LAYOUTS[layout_key]
     register_fonts()
     canvas = Canvas(output, pagesize=layout.page_size, pageCompression=1, invariant=1)

@@ -17,7 +17,7 @@ from config.validators import implausible_dates
 
 from .digital_link import build_path
 from .gs1 import GS1Error, lot_validator, validate_gtin
-from .labels import LAYOUT_CHOICES
+from .layouts import LAYOUT_CHOICES
 
 MAX_LABELS_PER_RUN = 10_000
 

@@ -17,7 +17,6 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 
 # (connect, read) seconds: a buyer waits on the card page while these calls run.
@@ -60,8 +59,12 @@ def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
 
 
-def _session() -> requests.Session:
+def _session():
+    """This thread's requests session. requests (some 15 MB with urllib3 and its encodings) is
+    imported on the first call to Stripe, not when the app loads: most processes never call."""
     if not hasattr(_local, "session"):
+        import requests
+
         _local.session = requests.Session()
     return _local.session
 
@@ -70,6 +73,8 @@ def _request(method, path, *, data=None, params=None, idempotency_key=None) -> d
     headers = {"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"}
     if idempotency_key:
         headers["Idempotency-Key"] = str(idempotency_key)
+    import requests
+
     try:
         response = _session().request(
             method,

@@ -180,6 +180,34 @@ def test_every_bad_row_is_reported_at_once_and_nothing_is_saved():
     assert not StatusChange.objects.exists()
 
 
+def test_a_code_repeated_many_times_names_its_first_line_each_time():
+    rows = [good_row(code="DUP-1"), good_row(code="OK-1"), good_row(code="DUP-1")]
+    rows += [good_row(code="DUP-1"), good_row(code="OK-1")]
+    report = run(rows)
+    found = errors_by_line(report)
+    assert set(found) == {4, 5, 6}
+    assert all(errors[0].column == "code" for errors in found.values())
+    assert "dòng 2" in found[4][0].message and "dòng 2" in found[5][0].message
+    assert "dòng 3" in found[6][0].message
+    assert not GrowingArea.objects.exists()
+
+
+def test_the_codes_seen_are_kept_on_a_temporary_file_removed_after_the_check(tmp_path):
+    import tempfile
+
+    from growing_areas.importing.spill import SeenCodes
+
+    tempfile.tempdir, before = str(tmp_path), tempfile.tempdir
+    try:
+        with SeenCodes() as seen:
+            seen.add("A-1", 2)
+            assert (seen.first_line("A-1"), seen.first_line("a-1")) == (2, None)
+            assert len(list(tmp_path.rglob("codes.sqlite3"))) == 1
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        tempfile.tempdir = before
+
+
 def test_importing_the_same_file_again_updates_instead_of_duplicating(moderator):
     rows = [good_row(code="A-1"), good_row(code="A-2", name="Vùng cũ")]
     first = run(rows, user=moderator)

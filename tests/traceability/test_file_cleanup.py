@@ -80,6 +80,12 @@ def files(storage_mode, batch, tea, producer_user, make_user):
     used = photo(producer_user, "dang-dung")
     ProductPhoto.objects.create(product=tea, image=used)
     abandoned = photo(producer_user, "nhap-da-xoa")  # its draft was deleted: nothing names it
+    producer = tea.producer
+    producer.photo = photo(producer_user, "anh-cu")
+    producer.save()
+    replaced = producer.photo
+    producer.photo = photo(producer_user, "anh-moi")  # the farmer changed the producer's photo
+    producer.save()
     staff = make_user(is_staff=True)
     library = photo(staff, "thu-vien")  # staff put it in the library for later
     return {
@@ -93,6 +99,8 @@ def files(storage_mode, batch, tea, producer_user, make_user):
         "abandoned photo": ("default", abandoned.file.name),
         "abandoned rendition": ("default", abandoned.rendition.file.name),
         "library photo": ("default", library.file.name),
+        "replaced photo": ("default", replaced.file.name),
+        "new producer photo": ("default", producer.photo.file.name),
         "orphan media": (
             "default",
             storages["default"].save("images/mo-coi.png", ContentFile(png())),
@@ -109,6 +117,7 @@ def files(storage_mode, batch, tea, producer_user, make_user):
 
 
 GONE = {
+    "replaced photo",
     "voided run",
     "old import",
     "abandoned photo",
@@ -145,7 +154,7 @@ def test_a_dry_run_lists_and_removes_nothing(files, capsys):
     assert files["voided run"][1] in out
     assert files["orphan private"][1] in out
     assert files["kept run"][1] not in out
-    assert "voided print runs 1, old imports 1, unused photos 1" in out
+    assert "voided print runs 1, old imports 1, unused photos 2" in out
     for what, (alias, name) in files.items():
         assert exists(alias, name), what
 

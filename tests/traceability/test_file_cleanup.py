@@ -174,3 +174,14 @@ def test_the_task_runs_daily_and_cleans(files, settings):
     clean_up_task.apply()
     assert not exists(*files["voided run"])
     assert exists(*files["kept run"])
+
+
+def test_a_photo_a_page_shows_in_its_content_is_kept(home_page, producer_user):
+    """No foreign key names a photo picked in a page's content blocks; Wagtail's reference
+    index does, and the clean-up asks it."""
+    shown = photo(producer_user, "trang-chu")
+    home_page.body = [("hero", {"heading": "Chợ Phiên", "image": shown})]
+    home_page.save_revision().publish()
+    clean_up_files(now=timezone.now() + LATER)
+    assert exists("default", shown.file.name)
+    assert get_image_model().objects.filter(pk=shown.pk).exists()

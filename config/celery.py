@@ -56,3 +56,12 @@ def purge_delivered_broker_messages():
     return purge_delivered_messages(
         settings.CELERY_BROKER_URL, older_than=settings.CELERY_BROKER_KEEP_DELIVERED
     )
+
+
+@app.task(name="config.clean_up_files")
+def clean_up_files():
+    """Daily: remove the files of voided print runs, old import uploads, unused photos and
+    whatever no field names any more, in both storages (config.file_cleanup)."""
+    from .file_cleanup import clean_up_files as run
+
+    return run().summary()

@@ -226,6 +226,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # public media and are handed out only by config.private.serve_private after an access check.
 PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
 PRIVATE_FILE_URL_SECONDS = env.int("PRIVATE_FILE_URL_SECONDS", default=300)
+# A finished growing-area import's uploaded file is removed this many days after the upload.
+IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=30)
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_PRIVATE_BUCKET_NAME = env.str("AWS_PRIVATE_BUCKET_NAME", default="")
 AWS_PRIVATE_LOCATION = env.str("AWS_PRIVATE_LOCATION", default="private")
@@ -319,6 +321,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "traceability.tasks.requeue_stale_print_runs",
         "schedule": timedelta(minutes=1),
     },
+}
+# Files nothing names any more, voided print runs' PDFs, old import uploads (config/file_cleanup.py)
+CELERY_BEAT_SCHEDULE["config-clean-up-files"] = {
+    "task": "config.clean_up_files",
+    "schedule": crontab(hour=3, minute=30),  # every night, Vietnam time
 }
 if CELERY_BROKER_URL.startswith("sqla+"):
     CELERY_BEAT_SCHEDULE["config-purge-delivered-broker-messages"] = {

@@ -9,8 +9,9 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import grant_role
 
-# localstripe, the Stripe-compatible server the card-payment tests run against
-pytest_plugins = ["tests.payments_support"]
+# localstripe, the Stripe-compatible server the card-payment tests run against; moto, the S3
+# server the storage tests run against
+pytest_plugins = ["tests.payments_support", "tests.storage_support"]
 
 PASSWORD = "mat-khau-thu-nghiem-9"
 _numbers = itertools.count(1)

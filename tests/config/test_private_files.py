@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import botocore.auth
 import pytest
+import requests
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -358,3 +359,92 @@ def test_private_files_left_in_media_are_moved_once(settings, tmp_path):
 
     call_command("move_private_files", stdout=(out := StringIO()))
     assert "moved 0, already private 1, missing 0" in out.getvalue()
+
+
+# --- against a live S3 server (moto, tests/storage_support.py) -------------------------------
+
+
+def test_a_label_pdf_drawn_in_s3_is_private_and_goes_out_only_as_a_presigned_link(
+    client,
+    world,  # noqa: F811 - the fixture imported above
+    live_s3,
+):
+    """The real print-run code writes the PDF into the private bucket; its plain URL is
+    refused by the bucket; the checked view sends the farmer to a signed link that downloads
+    the same bytes as a safe attachment."""
+    from traceability import printing
+
+    farmer = world.users["farmer_a"]
+    run = printing.issue_labels(world.targets["a"].run.batch, 2, "a4-50x50", by=farmer, build=False)
+    printing.build_print_run(run.pk)
+    run.refresh_from_db()
+    key = run.pdf.name
+    assert live_s3.keys(live_s3.private_bucket) == [key]
+    assert key not in live_s3.keys(live_s3.public_bucket)
+    stored = live_s3.body(live_s3.private_bucket, key)
+    assert stored.startswith(b"%PDF")
+
+    # guessed or kept, the plain URL of the object is refused by the bucket itself
+    assert requests.get(live_s3.url(live_s3.private_bucket, key), timeout=5).status_code == 403
+    grants = live_s3.client.get_object_acl(Bucket=live_s3.private_bucket, Key=key)["Grants"]
+    assert all("URI" not in grant["Grantee"] for grant in grants)  # no AllUsers grant
+
+    client.force_login(farmer)
+    response = client.get(reverse("traceability:print_run_pdf", kwargs={"pk": run.pk}))
+    assert response.status_code == 302
+    link = response["Location"]
+    assert link.startswith(f"{live_s3.endpoint}/{live_s3.private_bucket}/")
+    download = requests.get(link, timeout=5)
+    assert download.status_code == 200
+    assert download.content == stored
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_a_presigned_link_carries_a_deadline_its_signature_covers(live_s3, monkeypatch):
+    """A link handed out works for PRIVATE_FILE_URL_SECONDS from that moment. moto's server
+    does not check the deadline of a presigned URL (it answers an expired link), so what is
+    proven here is what the bucket checks at AWS: the link names its moment and lifetime,
+    and the signature changes with either, so neither can be stretched by editing the URL."""
+    storage = storages["private"]
+    name = storage.save("truy-xuat/tem/han.pdf", ContentFile(b"%PDF-1.4 han"))
+    assert requests.get(storage.url(name), timeout=5).content == b"%PDF-1.4 han"
+
+    def signed(at, seconds):
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: at)
+        storage.querystring_expire = seconds
+        return parse_qs(urlsplit(storage.url(name)).query)
+
+    handed_out = datetime.datetime(2026, 12, 1, 8, 0, 0)
+    link = signed(handed_out, 2)
+    assert (link["X-Amz-Date"], link["X-Amz-Expires"]) == (["20261201T080000Z"], ["2"])
+    later = signed(handed_out + datetime.timedelta(seconds=2), 2)["X-Amz-Signature"]
+    longer = signed(handed_out, 3600)["X-Amz-Signature"]
+    assert link["X-Amz-Signature"] != later
+    assert link["X-Amz-Signature"] != longer
+
+
+def test_public_renditions_are_fetched_from_the_bucket_without_django(live_s3):
+    """A photo and its rendition are written to the public bucket; their URLs point at the
+    bucket and anyone downloads them from it, no Django view in between."""
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (200, 120, 40)).save(buffer, format="PNG")
+    image = get_image_model()(title="Chè")
+    image.file.save("che.png", ImageFile(io.BytesIO(buffer.getvalue()), name="che.png"))
+    rendition = image.get_rendition("max-32x32")
+
+    link = urlsplit(rendition.url)
+    assert f"{link.scheme}://{link.netloc}" == live_s3.endpoint
+    assert link.path == f"/{live_s3.public_bucket}/{rendition.file.name}"
+    assert "X-Amz-Signature" not in link.query
+    fetched = requests.get(rendition.url, timeout=5)
+    assert fetched.status_code == 200
+    assert fetched.content == live_s3.body(live_s3.public_bucket, rendition.file.name)
+    assert PILImage.open(io.BytesIO(fetched.content)).size == (32, 24)
+    assert requests.get(image.file.url, timeout=5).content == buffer.getvalue()
+    assert live_s3.keys(live_s3.private_bucket) == []

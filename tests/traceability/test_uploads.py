@@ -204,14 +204,19 @@ def test_a_failed_step_save_leaves_no_file_behind(batch, producer_user, media_ro
     assert get_image_model().objects.count() == before
 
 
-@pytest.mark.parametrize("mode", ["disk", "s3"])
+@pytest.mark.parametrize("mode", ["disk", "s3", "bucket gone"])
 def test_a_document_the_storage_cannot_take_saves_no_step_and_says_so(
-    farmer, batch, settings, monkeypatch, mode
+    farmer, batch, settings, monkeypatch, request, mode
 ):
-    """The disk is full, or the bucket does not answer: the step is not recorded (no event
-    without its document), nothing is left half-written, and the farmer reads why."""
+    """The disk is full, the bucket does not answer, or the live S3 server refuses the write
+    (its private bucket is gone): the step is not recorded (no event without its document),
+    nothing is left half-written, and the farmer reads why."""
+    s3 = None
     if mode == "s3":
         settings.STORAGES = bucket_down()
+    elif mode == "bucket gone":
+        s3 = request.getfixturevalue("live_s3")
+        s3.client.delete_bucket(Bucket=s3.private_bucket)
     else:
 
         def disk_full(storage, name, content):
@@ -225,6 +230,8 @@ def test_a_document_the_storage_cannot_take_saves_no_step_and_says_so(
     assert batch.events.count() == 1  # the harvest step only
     assert not TraceAttachment.objects.exists()
     assert stored_files(settings.PRIVATE_ROOT) == []
+    if s3:
+        assert s3.keys(s3.public_bucket) == []
 
 
 def test_a_step_document_is_kept_in_the_private_storage(batch, producer_user, settings):

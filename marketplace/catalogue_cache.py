@@ -73,10 +73,18 @@ def middleware(get_response):
     view rendered. Placed below the CSP and frame-options middleware, so a page from the cache
     gets their headers like a rendered one."""
 
+    # Uploads and static files are never the catalogue: they are answered without asking
+    # where the catalogue lives (which may need the database).
+    files = tuple(
+        prefix for prefix in (settings.MEDIA_URL, settings.STATIC_URL) if prefix.startswith("/")
+    )
+
     def catalogue_cache(request):
         from .models import catalog_url
 
-        if request.path != catalog_url() or not cacheable(request):
+        if request.path.startswith(files) or not cacheable(request):
+            return get_response(request)
+        if request.path != catalog_url():
             return get_response(request)
         response = cached_page(request)
         if response is None:

@@ -31,7 +31,6 @@ def pdf_bytes():
     return buffer.getvalue()
 
 
-
 def files_under(root):
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 

@@ -163,7 +163,13 @@ def test_a_private_file_is_not_under_the_public_media_url(
 
 
 @pytest.mark.parametrize(
-    "name", ["truy-xuat/tem/cu.pdf", "truy-xuat/tai-lieu/2026/03/kq.pdf", "buu-dien/bang-ke/a.pdf"]
+    "name",
+    [
+        "truy-xuat/tem/cu.pdf",
+        "truy-xuat/tai-lieu/2026/03/kq.pdf",
+        "buu-dien/bang-ke/a.pdf",
+        "ocop/chung-nhan.pdf",
+    ],
 )
 def test_a_private_file_left_in_media_by_an_older_release_is_not_served(client, settings, name):
     settings.MEDIA_ROOT = settings.PRIVATE_ROOT.parent / "media"

@@ -153,6 +153,20 @@ def test_the_certificate_is_refused_to_others_and_under_another_name(
         assert client.get(url.replace(".pdf", ".jpg")).status_code == 404
 
 
+def test_the_model_keeps_only_a_pdf_or_a_re_encoded_picture(producer, make_product):
+    """A file given to the model some other way than the checked upload (a script, a form
+    without the checks) is refused unless it is a PDF, JPEG or PNG by its name."""
+    from django.core.exceptions import ValidationError
+
+    product = make_product(producer)
+    product.ocop_certificate.name = "ocop/trang.html"
+    with pytest.raises(ValidationError) as refused:
+        product.full_clean()
+    assert "ocop_certificate" in refused.value.message_dict
+    product.ocop_certificate.name = "ocop/giay.pdf"
+    product.full_clean()
+
+
 def test_the_public_product_page_shows_the_ocop_badge_but_no_certificate_file(
     client, catalog_page, producer, make_product
 ):

@@ -1,9 +1,12 @@
 """The moderators' back office for producers and listings, read like bakerydemo's: snippet
 viewsets grouped under one menu, plus the review queue and the province progress report."""
 
+from functools import partial
+
 from django import forms
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -103,6 +106,19 @@ class ProductAdminForm(WagtailAdminModelForm):
             document = clean_document(value)
             return ContentFile(document.content, name=random_name(document.extension))
         return value
+
+    def save(self, commit=True):
+        """A certificate replaced or cleared here leaves no file behind once the change is
+        committed (the private storage would otherwise keep it with nothing pointing at it)."""
+        before = Product.objects.filter(pk=self.instance.pk).values_list(
+            "ocop_certificate", flat=True
+        )
+        old_name = before.first() if self.instance.pk else ""
+        product = super().save(commit=commit)
+        if old_name and product.ocop_certificate.name != old_name:
+            storage = product.ocop_certificate.storage
+            transaction.on_commit(partial(storage.delete, old_name))
+        return product
 
 
 class ProductViewSet(SnippetViewSet):

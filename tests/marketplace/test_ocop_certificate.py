@@ -185,11 +185,12 @@ def test_the_public_product_page_shows_the_ocop_badge_but_no_certificate_file(
 
 
 def test_a_moderator_sees_the_link_in_the_admin_and_replaces_the_certificate(
-    client, settings, moderator, producer, make_product
+    client, settings, moderator, producer, make_product, django_capture_on_commit_callbacks
 ):
     from .test_gtin import _edit_form
 
     product = with_certificate(make_product(producer, gtin=""))
+    old = settings.PRIVATE_ROOT / product.ocop_certificate.name
     client.force_login(moderator)
     edit = f"/admin/snippets/marketplace/product/edit/{product.pk}/"
     assert product.ocop_certificate_path in client.get(edit).content.decode()
@@ -197,9 +198,12 @@ def test_a_moderator_sees_the_link_in_the_admin_and_replaces_the_certificate(
     response = client.post(edit, {**_edit_form(product), "ocop_certificate": disguised})
     assert response.status_code == 200
     assert "Tệp này không phải loại tài liệu" in response.content.decode()
+    assert old.is_file()  # a refused replacement keeps the certificate
     photo = upload(jpeg_bytes(gps=True), name="giay-chung-nhan.jpg")
-    response = client.post(edit, {**_edit_form(product), "ocop_certificate": photo})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(edit, {**_edit_form(product), "ocop_certificate": photo})
     assert response.status_code == 302
+    assert not old.exists()
     product.refresh_from_db()
     name = product.ocop_certificate.name
     assert name.startswith("ocop/") and name.endswith(".jpg") and "giay" not in name

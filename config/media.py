@@ -36,6 +36,7 @@ PRIVATE_PREFIXES = (
     "truy-xuat/tai-lieu/",
     "buu-dien/",
     "growing_areas/imports/",
+    "ocop/",
 )
 # Nothing in a served file may run, load or be framed, even when a browser renders it itself.
 MEDIA_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"

@@ -2,10 +2,10 @@
 
 ``default`` holds public media (product, producer and growing-area photos, Wagtail images and
 their renditions): anyone may fetch them by URL. ``private`` holds what only some people may
-see (label print-run PDFs with genuine serials, trace-event documents, import uploads,
-pickup-list PDFs and slips). A private file has no public URL: it is handed out only by
-``config.private.serve_private`` after an access check, streamed from disk or as a presigned
-S3 URL that expires after ``PRIVATE_FILE_URL_SECONDS``.
+see (label print-run PDFs with genuine serials, trace-event documents, OCOP certificates,
+import uploads, pickup-list PDFs and slips). A private file has no public URL: it is handed
+out only by ``config.private.serve_private`` after an access check, streamed from disk or as
+a presigned S3 URL that expires after ``PRIVATE_FILE_URL_SECONDS``.
 
 Private FileFields say ``storage=private_storage``: a callable, so migrations name the callable
 and not a backend, and a lazy object, so a test that swaps ``STORAGES`` swaps the fields too.

@@ -371,7 +371,8 @@ class ProductOriginForm(forms.ModelForm):
     certificate_photo = forms.FileField(
         label=_("Photo of the OCOP certificate"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("A photo or a PDF. Only you, your helper and the moderators can see it."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
     class Meta:

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import Http404
 from django.urls import reverse
@@ -24,6 +24,7 @@ from wagtail.search import index
 
 from accounts.audit import AuditRecord
 from accounts.phone import display_phone
+from config.storage import private_storage
 from config.validators import implausible_dates
 from places import divisions
 from places.divisions import fold
@@ -32,6 +33,9 @@ from places.models import Address, CommuneCodeField, ProvinceCodeField
 
 from .blocks import BodyStreamBlock, HomeStreamBlock
 from .validators import gtin_forms, has_valid_check_digit, validate_gtin
+
+# What a cleaned certificate is stored as: a checked PDF, or a picture re-encoded as JPEG/PNG.
+CERTIFICATE_EXTENSIONS = ["pdf", "jpg", "png"]
 
 
 class HomePage(Page):
@@ -468,13 +472,16 @@ class Product(models.Model):
     ocop_level = models.CharField(
         _("OCOP issuing level"), max_length=16, choices=OcopLevel, blank=True
     )
-    ocop_certificate = models.ForeignKey(
-        get_image_model_string(),
-        verbose_name=_("OCOP certificate photo"),
-        null=True,
+    # A private file (config.storage): the farmer's, their consented helper's and the
+    # moderators', handed out only by marketplace.views.ocop_certificate. Uploads go through
+    # marketplace.photos.clean_document (a real PDF, or a picture re-encoded without EXIF).
+    ocop_certificate = models.FileField(
+        _("OCOP certificate photo"),
+        upload_to="ocop/",
+        storage=private_storage,
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        max_length=200,
+        validators=[FileExtensionValidator(CERTIFICATE_EXTENSIONS)],
     )
     # The decision date we last warned about, so the expiry warning goes out once.
     ocop_expiry_warned_for = models.DateField(null=True, blank=True, editable=False)
@@ -588,6 +595,12 @@ class Product(models.Model):
         if not (self.ocop_stars and self.ocop_decision_date):
             return None
         return ocop_last_valid_day(self.ocop_decision_date)
+
+    @property
+    def ocop_certificate_path(self):
+        """Where the certificate is handed out after the access check (no public URL)."""
+        name = self.ocop_certificate.name.rsplit("/", 1)[-1]
+        return reverse("marketplace:ocop_certificate", kwargs={"pk": self.pk, "name": name})
 
     def ocop_is_valid(self, today=None):
         """The one listing's answer to ``Product.objects.ocop_valid(today)``."""

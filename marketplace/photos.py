@@ -1,8 +1,9 @@
-"""The one pipeline for files people upload. Photos (products, producers, OCOP certificates,
-trace steps) are decoded, checked, turned upright, resized and re-encoded without EXIF or GPS
-before they are stored in the Wagtail image library; documents are PDFs checked by their
-content or pictures re-encoded like photos. Everything is stored under a random name whose
-extension is the file's real type, never under the name the uploader gave it."""
+"""The one pipeline for files people upload. Photos (products, producers, trace steps) are
+decoded, checked, turned upright, resized and re-encoded without EXIF or GPS before they are
+stored in the Wagtail image library; documents (trace-step documents, OCOP certificates, kept
+in the private storage) are PDFs checked by their content or pictures re-encoded like photos.
+Everything is stored under a random name whose extension is the file's real type, never
+under the name the uploader gave it."""
 
 import io
 import warnings

@@ -1,6 +1,8 @@
 """Operations on producers and listings that change several rows. Views, the admin, tasks and
 commands call these; each runs in one transaction, so nothing is half-saved."""
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -25,7 +27,13 @@ from .models import (
     Product,
     ProductPhoto,
 )
-from .photos import atomic_removing_files_on_failure, clean_photo, store_photo
+from .photos import (
+    atomic_removing_files_on_failure,
+    clean_document,
+    clean_photo,
+    store_document,
+    store_photo,
+)
 
 OCOP_WARNING_DAYS = 60
 
@@ -305,9 +313,11 @@ def update_listing(product, actor, changed_fields, certificate_upload=None):
     """Save a listing the farmer (or a helper) edited; ``changed_fields`` names what changed
     on ``product``. The row is read again under lock: a listing sent for review meanwhile is
     refused (InvalidTransition), and only the changed fields are written, so another edit
-    saved meanwhile stays. ``certificate_upload`` is a new photo of the OCOP certificate:
-    checked before anything is saved, and its file removed again if the save fails."""
-    certificate = clean_photo(certificate_upload) if certificate_upload is not None else None
+    saved meanwhile stays. ``certificate_upload`` is a new photo or PDF of the OCOP
+    certificate: checked before anything is saved, stored as a private file (a storage that
+    cannot be written to saves nothing and says so in Vietnamese), removed again if the save
+    fails; the certificate it replaces is deleted once the new one is committed."""
+    certificate = clean_document(certificate_upload) if certificate_upload is not None else None
     if certificate is None and not changed_fields:
         return product
     with atomic_removing_files_on_failure() as stored:
@@ -317,8 +327,11 @@ def update_listing(product, actor, changed_fields, certificate_upload=None):
             written |= OCOP_FIELDS
         copy_changes(product, fresh, written)
         if certificate is not None:
-            fresh.ocop_certificate = store_photo(certificate, f"OCOP {fresh.name}")
-            stored.append(fresh.ocop_certificate)
+            replaced = fresh.ocop_certificate.name
+            # appended once stored: the field still names the old certificate until then
+            stored.append(store_document(certificate, fresh.ocop_certificate))
+            if replaced:
+                transaction.on_commit(partial(fresh.ocop_certificate.storage.delete, replaced))
             changed_fields = [*changed_fields, "ocop_certificate"]
             written.add("ocop_certificate")
         _send_back_to_draft(fresh)

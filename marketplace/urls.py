@@ -21,6 +21,11 @@ urlpatterns = [
     path("ban-hang/san-pham/<int:pk>/so-luong/", views.product_stock, name="product_stock"),
     path("ban-hang/san-pham/<int:pk>/<slug:step>/", views.product_step, name="product_step"),
     path(
+        "ban-hang/san-pham/<int:pk>/chung-nhan-ocop/<str:name>",
+        views.ocop_certificate,
+        name="ocop_certificate",
+    ),
+    path(
         "ban-hang/san-pham/<int:pk>/anh/<int:photo_pk>/xoa/",
         views.photo_remove,
         name="photo_remove",

@@ -17,6 +17,7 @@ from wagtail.images import get_image_model
 
 from accounts.access import get_for_actor
 from accounts.roles import Role
+from config.private import serve_private
 from growing_areas.models import GrowingArea
 from places import divisions
 
@@ -500,6 +501,16 @@ def product_step(request, pk, step):
     context["form"] = form
     status = 400 if request.method == "POST" else 200
     return render(request, "marketplace/listing_step.html", context, status=status)
+
+
+@login_required
+def ocop_certificate(request, pk, name):
+    """The listing's OCOP certificate, a private file: only to the producer's farmers, their
+    consented helper and moderators; the name in the address must be the stored one."""
+    product = _product_for(request, pk)
+    if not product.ocop_certificate or product.ocop_certificate.name.rsplit("/", 1)[-1] != name:
+        raise Http404
+    return serve_private(request, product.ocop_certificate, name)
 
 
 @login_required

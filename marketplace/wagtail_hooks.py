@@ -1,12 +1,18 @@
 """The moderators' back office for producers and listings, read like bakerydemo's: snippet
 viewsets grouped under one menu, plus the review queue and the province progress report."""
 
+from functools import partial
+
 from django import forms
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -16,6 +22,7 @@ from places.forms import province_choices
 from . import admin_views, services
 from .models import HelperCommune, ListingEvent, Producer, Product
 from .order_admin import OrdersGroup
+from .photos import clean_document, random_name
 
 
 def commune_choices():
@@ -66,6 +73,54 @@ class ProducerViewSet(SnippetViewSet):
     ]
 
 
+class PrivateFileLink:
+    """What the certificate widget shows for the stored file: its name, linked to the view
+    that checks who is asking (a private file has no URL of its own)."""
+
+    def __init__(self, fieldfile):
+        self.url = fieldfile.instance.ocop_certificate_path
+        self.name = fieldfile.name.rsplit("/", 1)[-1]
+
+    def __str__(self):
+        return self.name
+
+
+class CertificateInput(forms.ClearableFileInput):
+    """The usual "Currently: … / Change" file input, linking to the access-checked view."""
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "instance", None) is not None and value.name)
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return PrivateFileLink(value)
+        return None
+
+
+class ProductAdminForm(WagtailAdminModelForm):
+    def clean_ocop_certificate(self):
+        """A moderator's replacement goes through the same checks as the farmer's upload: a
+        real PDF, or a picture re-encoded without EXIF, stored under a random name."""
+        value = self.cleaned_data.get("ocop_certificate")
+        if isinstance(value, UploadedFile):
+            document = clean_document(value)
+            return ContentFile(document.content, name=random_name(document.extension))
+        return value
+
+    def save(self, commit=True):
+        """A certificate replaced or cleared here leaves no file behind once the change is
+        committed (the private storage would otherwise keep it with nothing pointing at it)."""
+        before = Product.objects.filter(pk=self.instance.pk).values_list(
+            "ocop_certificate", flat=True
+        )
+        old_name = before.first() if self.instance.pk else ""
+        product = super().save(commit=commit)
+        if old_name and product.ocop_certificate.name != old_name:
+            storage = product.ocop_certificate.storage
+            transaction.on_commit(partial(storage.delete, old_name))
+        return product
+
+
 class ProductViewSet(SnippetViewSet):
     model = Product
     icon = "tag"
@@ -100,13 +155,14 @@ class ProductViewSet(SnippetViewSet):
                 FieldRowPanel(
                     [FieldPanel("ocop_decision_number"), FieldPanel("ocop_decision_date")]
                 ),
-                FieldPanel("ocop_certificate"),
+                FieldPanel("ocop_certificate", widget=CertificateInput),
             ],
             heading="OCOP",
         ),
         FieldPanel("review_state", read_only=True),
         FieldPanel("rejection_reason", read_only=True),
     ]
+    edit_handler = ObjectList(panels, base_form_class=ProductAdminForm)
 
 
 class HelperCommuneViewSet(SnippetViewSet):

@@ -193,6 +193,12 @@ MATRIX = {
             "shipping_weight_grams": "1050",
         },
     ),
+    "marketplace:ocop_certificate": Entry(
+        kwargs=lambda w, t: {
+            "pk": t.on_sale.pk,
+            "name": t.on_sale.ocop_certificate_path.rsplit("/")[-1],
+        }
+    ),
     "marketplace:photo_remove": Entry(
         kwargs=lambda w, t: {"pk": t.draft.pk, "photo_pk": t.photos[0].pk}, post=lambda w, t: {}
     ),
@@ -374,6 +380,8 @@ def _target(key, member, province, commune, helper=None, consent=False):
     run.status = LabelPrintRun.Status.DONE
     run.pdf.save("tem.pdf", ContentFile(f"%PDF-1.4 {label.serial}".encode()), save=False)
     run.save()
+    # the OCOP certificate: a private file, for the producer's side only
+    on_sale.ocop_certificate.save("cn.pdf", ContentFile(f"%PDF-1.4 OCOP {label.serial}".encode()))
     # a lab report on the harvest step: a private file, for the producer's side only
     document = TraceAttachment(event=batch.events.get(), title="Kết quả kiểm nghiệm")
     document.document.save("kq.pdf", ContentFile(f"%PDF-1.4 {label.serial}".encode()))

@@ -59,6 +59,7 @@ def private_urls(world):  # noqa: F811 - the world of tests.test_access_matrix
     return {
         "label PDF": reverse("traceability:print_run_pdf", kwargs={"pk": target.run.pk}),
         "trace document": document.document_path,
+        "OCOP certificate": target.on_sale.ocop_certificate_path,
         "pickup list": reverse("postal_pickup:list_pdf", kwargs={"pk": world.printed_list.pk}),
         "parcel slips": reverse("postal_pickup:list_slips", kwargs={"pk": world.printed_list.pk}),
     }
@@ -69,12 +70,14 @@ def private_urls(world):  # noqa: F811 - the world of tests.test_access_matrix
 ALLOWED = {
     "label PDF": "farmer_a",
     "trace document": "farmer_a",
+    "OCOP certificate": "farmer_a",
     "pickup list": "postal_a",
     "parcel slips": "postal_a",
 }
 ALSO_ALLOWED = {
     "label PDF": ["helper_a", "moderator"],
     "trace document": ["helper_a", "moderator"],
+    "OCOP certificate": ["helper_a", "moderator"],
 }
 
 
@@ -125,7 +128,7 @@ def test_nobody_else_gets_a_private_file_in_either_storage(
             assert response.status_code == 200, person
             assert response["Content-Disposition"].startswith("attachment")
             assert "no-store" in response["Cache-Control"]
-            if what in ("label PDF", "trace document"):
+            if what in ("label PDF", "trace document", "OCOP certificate"):
                 assert serial in body(response)
         else:
             assert response.status_code == 302, person
@@ -161,7 +164,13 @@ def test_a_private_file_is_not_under_the_public_media_url(
 
 
 @pytest.mark.parametrize(
-    "name", ["truy-xuat/tem/cu.pdf", "truy-xuat/tai-lieu/2026/03/kq.pdf", "buu-dien/bang-ke/a.pdf"]
+    "name",
+    [
+        "truy-xuat/tem/cu.pdf",
+        "truy-xuat/tai-lieu/2026/03/kq.pdf",
+        "buu-dien/bang-ke/a.pdf",
+        "ocop/chung-nhan.pdf",
+    ],
 )
 def test_a_private_file_left_in_media_by_an_older_release_is_not_served(client, settings, name):
     settings.MEDIA_ROOT = settings.PRIVATE_ROOT.parent / "media"
@@ -172,7 +181,8 @@ def test_a_private_file_left_in_media_by_an_older_release_is_not_served(client, 
 
 
 def test_every_private_field_uses_the_private_storage():
-    """The fields holding serials, lab reports, imports and pickup lists, and no other."""
+    """The fields holding serials, lab reports, OCOP certificates, imports and pickup lists,
+    and no other."""
     from django.apps import apps
     from django.db.models import FileField
 
@@ -184,6 +194,7 @@ def test_every_private_field_uses_the_private_storage():
     )
     assert private == [
         "growing_areas.ImportJob.file",
+        "marketplace.Product.ocop_certificate",
         "postal_pickup.PickupList.pdf",
         "postal_pickup.PickupList.slips_pdf",
         "traceability.LabelPrintRun.pdf",

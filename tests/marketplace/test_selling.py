@@ -277,7 +277,7 @@ def test_ocop_decision_date_in_the_future_is_refused(client, producer_user, prod
     data["certificate_photo"] = upload()
     assert step(client, product, "nguon-goc", data).status_code == 302
     product.refresh_from_db()
-    assert product.ocop_stars == 4 and product.ocop_certificate is not None
+    assert product.ocop_stars == 4 and product.ocop_certificate
 
 
 def test_ocop_stars_outside_3_to_5_are_refused(client, producer_user, producer, make_product):
@@ -402,7 +402,9 @@ def test_farmer_chooses_the_main_photo_and_strangers_cannot(
 
 
 def stored_files(settings):
-    return sorted(p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+    """Every file in the public media and the private storage."""
+    roots = [settings.MEDIA_ROOT, settings.PRIVATE_ROOT]
+    return sorted(p.name for root in roots for p in root.rglob("*") if p.is_file())
 
 
 @pytest.mark.parametrize(
@@ -435,7 +437,7 @@ def test_a_save_that_fails_after_storing_a_photo_leaves_no_file(
     assert stored_files(settings) == files_before
     assert get_image_model().objects.count() == images_before
     product.refresh_from_db()
-    assert product.ocop_certificate is None and product.photos.count() == 1
+    assert not product.ocop_certificate and product.photos.count() == 1
     assert product.review_state == Product.Review.APPROVED
 
 
@@ -450,14 +452,14 @@ def test_a_certificate_photo_sent_while_the_listing_went_to_review_leaves_no_fil
     settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
     files_before = stored_files(settings)
     images_before = get_image_model().objects.count()
-    real_clean_photo = services.clean_photo
+    real_clean_document = services.clean_document
 
     def other_tab_sends_for_review(upload):
         # runs after the view loaded the (draft) listing and checked the form
         services.submit_for_review(Product.objects.get(pk=product.pk), producer_user)
-        return real_clean_photo(upload)
+        return real_clean_document(upload)
 
-    monkeypatch.setattr(services, "clean_photo", other_tab_sends_for_review)
+    monkeypatch.setattr(services, "clean_document", other_tab_sends_for_review)
     client.force_login(producer_user)
     response = step(client, product, "nguon-goc", {"certificate_photo": upload()})
     assert response.status_code == 400
@@ -465,5 +467,5 @@ def test_a_certificate_photo_sent_while_the_listing_went_to_review_leaves_no_fil
     assert stored_files(settings) == files_before
     assert get_image_model().objects.count() == images_before
     product.refresh_from_db()
-    assert product.ocop_certificate is None
+    assert not product.ocop_certificate
     assert product.review_state == Product.Review.PENDING  # not put back to draft

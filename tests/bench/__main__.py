@@ -9,6 +9,7 @@ their spread, so it holds on any machine and one busy moment cannot make it.
 """
 
 import argparse
+import gc
 import importlib
 import os
 import pkgutil
@@ -43,6 +44,8 @@ def main(argv):
     support.set_rounds(options.rounds)
     support.set_products(options.products)
     django.setup()
+    # as gunicorn's workers do after start-up (gunicorn.conf.py post_worker_init)
+    gc.freeze()
     package = Path(__file__).parent
     print("| what | measured | unit | note |")
     print("|---|---|---|---|", flush=True)

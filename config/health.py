@@ -11,6 +11,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from .storage import is_on_disk
+
 
 def database_ok():
     try:
@@ -37,11 +39,10 @@ STORAGE_MARKER = ".healthz"
 
 
 def _storage_answers(storage):
-    try:
-        location = storage.path("")
-    except NotImplementedError:  # a bucket: one HEAD request for a small key
+    if not is_on_disk(storage):  # a bucket: one HEAD request for a small key
         storage.exists(STORAGE_MARKER)
         return True
+    location = storage.path("")
     os.makedirs(location, exist_ok=True)
     return os.access(location, os.W_OK)
 

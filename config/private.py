@@ -14,14 +14,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 
 from .media import MEDIA_CSP, media_headers
-
-
-def _is_on_disk(storage):
-    try:
-        storage.path("")
-    except NotImplementedError:
-        return False
-    return True
+from .storage import is_on_disk
 
 
 def serve_private(request, fieldfile, filename=None):
@@ -38,7 +31,7 @@ def serve_private(request, fieldfile, filename=None):
     headers["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=download_name
     )
-    if _is_on_disk(storage):
+    if is_on_disk(storage):
         try:
             handle = storage.open(name, "rb")
         except FileNotFoundError as exc:

@@ -80,6 +80,11 @@ class PrivateStorage(LazyObject):
 private_files = PrivateStorage()
 
 
+def is_on_disk(storage):
+    """True for a folder on this machine, False for a bucket (or a lazy storage of either)."""
+    return isinstance(storage, FileSystemStorage)
+
+
 def private_storage():
     """The storage of every private FileField (``storage=private_storage``)."""
     return private_files

@@ -15,7 +15,7 @@ from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
 from config.media import PRIVATE_PREFIXES
-from config.private import _is_on_disk
+from config.storage import is_on_disk
 
 
 def local_files(root):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, **options):
         media, private = storages["default"], storages["private"]
-        if _is_on_disk(media) or _is_on_disk(private):
+        if is_on_disk(media) or is_on_disk(private):
             raise CommandError("Set AWS_STORAGE_BUCKET_NAME first: the storages are on disk.")
         work = [
             (media, name, path)

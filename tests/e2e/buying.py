@@ -41,8 +41,8 @@ def address_in_hanoi(page, javascript=True):
     if javascript:
         page.locator("select[name=commune_code] option[value='00004']").wait_for(state="attached")
     else:
-        page.locator("button[name=refresh_communes]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("button[name=refresh_communes]").click()
     page.locator("select[name=commune_code]").select_option("00004")
     page.locator("[name=village]").fill("12 Hàng Bông")
     page.locator("#checkout-continue").click()

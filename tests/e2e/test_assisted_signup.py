@@ -4,6 +4,7 @@ commune list is reloaded and after a field is refused. Then the desk's stock box
 sized tap target."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
 from accounts.roles import Role
@@ -50,11 +51,11 @@ def test_helper_signs_a_farmer_up_without_javascript(live_server, browser, make_
     page.goto(f"{live_server.url}/tai-khoan/dang-nhap/?next=/ban-hang/nong-dan/moi/")
     page.locator("[name=username]").fill(helper.phone)
     page.locator("[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
 
     # The form speaks of the farmer and starts in the helper's commune.
-    assert page.get_by_label("Họ và tên nông dân").is_visible()
+    expect(page.get_by_label("Họ và tên nông dân")).to_be_visible()
     assert page.locator("select[name=province_code]").input_value() == "15"
     assert page.locator("select[name=commune_code]").input_value() == "04672"
     fill(page)
@@ -62,9 +63,9 @@ def test_helper_signs_a_farmer_up_without_javascript(live_server, browser, make_
     # The farmer lives across the border in Hà Nội: without JavaScript, the button reloads.
     page.locator("select[name=province_code]").select_option("01")
     reload = page.get_by_role("button", name="Hiện danh sách xã của tỉnh này")
-    assert reload.is_visible()
-    reload.click()
-    page.wait_for_load_state()
+    expect(reload).to_be_visible()
+    with page.expect_navigation():
+        reload.click()
     shot(page, "assisted-01-communes-reloaded")
     assert_everything_still_there(page)
     assert page.locator("select[name=province_code]").input_value() == "01"
@@ -72,22 +73,22 @@ def test_helper_signs_a_farmer_up_without_javascript(live_server, browser, make_
 
     # A commune the helper does not serve is refused, and nothing typed is lost.
     page.locator("select[name=commune_code]").select_option("00004")
-    page.get_by_role("button", name="Tạo tài khoản").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tạo tài khoản").click()
     shot(page, "assisted-02-refused")
     refused = "Bạn chỉ được đăng ký cho nông dân ở các xã bạn phụ trách."
-    assert page.get_by_text(refused).is_visible()
+    expect(page.get_by_text(refused)).to_be_visible()
     assert_everything_still_there(page)
     assert not Producer.objects.exists()
 
     # Back to the helper's commune: the account is made with the passwords typed at first.
     page.locator("select[name=province_code]").select_option("15")
-    page.get_by_role("button", name="Hiện danh sách xã của tỉnh này").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Hiện danh sách xã của tỉnh này").click()
     assert_everything_still_there(page)
     page.locator("select[name=commune_code]").select_option("04672")
-    page.get_by_role("button", name="Tạo tài khoản").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tạo tài khoản").click()
     producer = Producer.objects.get(name="Hộ chè Sùng Thị Dợ")
     farmer = User.objects.get(phone="+84966123457")
     assert farmer.check_password(FARMER_PASSWORD) and producer.onboarded_by == helper
@@ -131,8 +132,8 @@ def test_the_price_box_shows_what_it_understood_while_typing(
     page.goto(f"{live_server.url}/tai-khoan/dang-nhap/?next=/ban-hang/san-pham/{product.pk}/gia/")
     page.locator("[name=username]").fill(farmer.phone)
     page.locator("[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
     preview = page.locator("output.price-preview")
     page.locator("[name=price]").fill("1,2tr")
     assert preview.text_content() == "Giá: 1.200.000\u00a0₫"

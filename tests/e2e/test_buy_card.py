@@ -8,6 +8,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD
 from marketplace.models import Order, OrderEvent, Product, WebhookEvent
@@ -43,7 +44,7 @@ def test_a_buyer_pays_by_card_and_lands_on_the_tracking_page(
     page.locator("#card-element input[placeholder=exp_month]").fill("12")
     page.locator("#card-element input[placeholder=exp_year]").fill("34")
     page.locator("#card-element input[placeholder=cvc]").fill("123")
-    assert page.locator("#card-needs-js").is_hidden()
+    expect(page.locator("#card-needs-js")).to_be_hidden()
     shot(page, "card-01-form")
     page.locator("#card-pay").click()
     page.wait_for_url(live_server.url + card_order.get_absolute_url())

@@ -10,6 +10,7 @@ import zxingcpp
 from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
+from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD
 from marketplace import transfers
@@ -64,8 +65,8 @@ def test_a_buyer_pays_by_bank_transfer_and_lands_on_the_tracking_page(
     code = page.locator("#vietqr-code svg")
     box = code.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]  # whole, on a 360 px screen
-    assert page.locator("#transfer-reference").inner_text() == payment.reference
-    assert page.locator("#transfer-account").inner_text() == "0011004321987"
+    expect(page.locator("#transfer-reference")).to_have_text(payment.reference)
+    expect(page.locator("#transfer-account")).to_have_text("0011004321987")
     assert page.locator("#transfer-amount").get_attribute("data-amount") == str(payment.amount)
     for detail in ("#transfer-bank", "#transfer-amount", "#transfer-deadline"):
         detail_box = page.locator(detail).bounding_box()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from PIL import Image
+from playwright.sync_api import expect
 
 from accounts.roles import Role
 from marketplace.models import Product
@@ -49,8 +50,8 @@ def test_farmer_lists_moderator_approves_buyer_finds(
     commune.select_option("04672")
     page.get_by_label("Thôn/bản, đường phố").fill("Bản Pang Cáng")
     shot(page, "01-signup")
-    page.get_by_role("button", name="Tạo tài khoản của tôi").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tạo tài khoản của tôi").click()
     shot(page, "02-desk")
 
     # … and lists a tea product, one screen at a time.
@@ -72,11 +73,11 @@ def test_farmer_lists_moderator_approves_buyer_finds(
     shot(page, "06-step-origin")
     page.get_by_role("button", name="Lưu và tiếp tục").click()
     shot(page, "07-step-check")
-    page.get_by_role("button", name="Gửi duyệt").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Gửi duyệt").click()
     shot(page, "08-awaiting-review")
-    assert page.get_by_text(PRODUCT).first.is_visible()
-    assert page.get_by_text("Chờ duyệt").first.is_visible()
+    expect(page.get_by_text(PRODUCT).first).to_be_visible()
+    expect(page.get_by_text("Chờ duyệt").first).to_be_visible()
     product = Product.objects.get(name=PRODUCT)
     assert product.review_state == Product.Review.PENDING
     assert product.photos.count() == 1
@@ -87,20 +88,20 @@ def test_farmer_lists_moderator_approves_buyer_finds(
     desk.goto(f"{live_server.url}/admin/login/")
     desk.locator("[name=username]").fill(moderator.phone)
     desk.locator("[name=password]").fill(PASSWORD)
-    desk.locator("[type=submit]").first.click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        desk.locator("[type=submit]").first.click()
     desk.goto(f"{live_server.url}/admin/marketplace/review/")
     producer_row = desk.locator(
         ".review-item", has_text="Hộ chè Sùng Thị Dợ", has=desk.locator("option[value=verified]")
     )
     producer_row.locator("select[name=decision]").select_option("verified")
-    producer_row.get_by_role("button").click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        producer_row.get_by_role("button").click()
     listing_row = desk.locator(".review-item", has_text=PRODUCT)
     listing_row.locator("select[name=decision]").select_option("approved")
     shot(desk, "09-moderator-review")
-    listing_row.get_by_role("button").click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        listing_row.get_by_role("button").click()
     product.refresh_from_db()
     assert product.review_state == Product.Review.APPROVED
     admin.close()
@@ -111,9 +112,9 @@ def test_farmer_lists_moderator_approves_buyer_finds(
     search.goto(f"{live_server.url}/san-pham/?q=che+shan+tuyet")
     shot(search, "10-buyer-search")
     result = search.get_by_role("link", name=PRODUCT)
-    assert result.first.is_visible()
-    result.first.click()
-    search.wait_for_load_state()
+    expect(result.first).to_be_visible()
+    with search.expect_navigation():
+        result.first.click()
     shot(search, "11-product-page")
-    assert search.get_by_text("450.000 ₫").first.is_visible()
+    expect(search.get_by_text("450.000 ₫").first).to_be_visible()
     buyer.close()

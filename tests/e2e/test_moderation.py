@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from accounts.roles import Role
 from marketplace.models import ListingEvent, Producer, Product
@@ -29,15 +30,15 @@ def test_one_step_moderation_on_a_phone(live_server, phone, make_user):
     page.goto(f"{live_server.url}/admin/login/")
     page.locator("[name=username]").fill(moderator.phone)
     page.locator("[name=password]").fill(PASSWORD)
-    page.locator("[type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("[type=submit]").first.click()
 
     # The dashboard shows what waits, linked to the queue.
     panel = page.locator("#review-queue-section")
     shot(page, "50-dashboard-queue")
-    assert panel.get_by_role("link", name=LISTING).is_visible()
-    panel.get_by_role("link", name=LISTING).click()
-    page.wait_for_load_state()
+    expect(panel.get_by_role("link", name=LISTING)).to_be_visible()
+    with page.expect_navigation():
+        panel.get_by_role("link", name=LISTING).click()
     shot(page, "51-review-queue-phone")
 
     # Nothing on the queue is wider than the phone.
@@ -51,9 +52,9 @@ def test_one_step_moderation_on_a_phone(live_server, phone, make_user):
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
     # Sending without a choice is refused in Vietnamese and changes nothing.
-    card.get_by_role("button", name="Lưu").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Hãy chọn một quyết định.").is_visible()
+    with page.expect_navigation():
+        card.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_text("Hãy chọn một quyết định.")).to_be_visible()
     product.refresh_from_db()
     assert product.review_state == Product.Review.PENDING
 
@@ -61,8 +62,8 @@ def test_one_step_moderation_on_a_phone(live_server, phone, make_user):
     card.get_by_label("Quyết định").select_option(label="Duyệt tin và xác minh nhà sản xuất")
     card.get_by_label("Lý do").fill("Hồ sơ đầy đủ")
     shot(page, "52-approve-and-verify-chosen")
-    card.get_by_role("button", name="Lưu").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        card.get_by_role("button", name="Lưu").click()
     shot(page, "53-approved-and-verified")
     assert page.get_by_text(f"Đã lưu: {LISTING}.").count() == 1  # said once
     assert not page.get_by_text("chưa được xác minh").count()

@@ -41,8 +41,8 @@ def test_a_moderator_opening_a_poisoned_upload_runs_no_script(
     page.goto(f"{live_server.url}/admin/login/")
     page.locator("[name=username]").fill(moderator.phone)
     page.locator("[name=password]").fill(PASSWORD)
-    page.locator("[type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("[type=submit]").first.click()
     title = page.title()
 
     # The HTML upload is handed over as a file to save, not opened as a page of the site.

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot
 from traceability.digital_link import label_url
@@ -22,16 +23,16 @@ def test_scanning_a_label_on_a_phone(live_server, phone):
     page = phone.new_page()
     page.goto(f"{live_server.url}{path}")
     shot(page, "20-provenance")
-    assert page.get_by_role("heading", name=batch.product.name).first.is_visible()
-    assert page.get_by_text("Tem này do chính nhà sản xuất phát hành.").is_visible()
-    assert page.get_by_role("heading", name="Hành trình của lô hàng").is_visible()
-    assert page.get_by_text(batch.lot).first.is_visible()
+    expect(page.get_by_role("heading", name=batch.product.name).first).to_be_visible()
+    expect(page.get_by_text("Tem này do chính nhà sản xuất phát hành.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hành trình của lô hàng")).to_be_visible()
+    expect(page.get_by_text(batch.lot).first).to_be_visible()
     assert Scan.objects.filter(label=label).count() == 1
 
     fake = path.replace(label.serial, "ZZZZZZZZZZZZ")
     page.goto(f"{live_server.url}{fake}")
     shot(page, "21-not-genuine")
     warning = page.get_by_role("alert")
-    assert "chưa từng được nhà sản xuất phát hành" in warning.first.inner_text()
+    expect(warning.first).to_contain_text("chưa từng được nhà sản xuất phát hành")
     # the lot's story is still shown under the warning
-    assert page.get_by_text(batch.lot).first.is_visible()
+    expect(page.get_by_text(batch.lot).first).to_be_visible()

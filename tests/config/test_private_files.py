@@ -412,27 +412,44 @@ def test_a_label_pdf_drawn_in_s3_is_private_and_goes_out_only_as_a_presigned_lin
     assert download.headers["Content-Disposition"].startswith("attachment")
 
 
-def test_a_presigned_link_carries_a_deadline_its_signature_covers(live_s3, monkeypatch):
-    """A link handed out works for PRIVATE_FILE_URL_SECONDS from that moment. moto's server
-    does not check the deadline of a presigned URL (it answers an expired link), so what is
-    proven here is what the bucket checks at AWS: the link names its moment and lifetime,
-    and the signature changes with either, so neither can be stretched by editing the URL."""
-    storage = storages["private"]
-    name = storage.save("truy-xuat/tem/han.pdf", ContentFile(b"%PDF-1.4 han"))
-    assert requests.get(storage.url(name), timeout=5).content == b"%PDF-1.4 han"
+def test_a_presigned_link_stops_working_once_it_expires(
+    client,
+    world,  # noqa: F811 - the fixture imported above
+    live_s3,
+    monkeypatch,
+):
+    """The link the view hands out downloads the file until PRIVATE_FILE_URL_SECONDS have
+    passed, and is refused by the bucket after; stretching its lifetime in the URL breaks its
+    signature; asking the view again gives a fresh link. (The test server checks links as S3
+    does: tests/storage_support.py PresignedLinkGate.)"""
+    from traceability import printing
 
-    def signed(at, seconds):
-        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: at)
-        storage.querystring_expire = seconds
-        return parse_qs(urlsplit(storage.url(name)).query)
+    farmer = world.users["farmer_a"]
+    run = printing.issue_labels(world.targets["a"].run.batch, 1, "a4-50x50", by=farmer, build=False)
+    printing.build_print_run(run.pk)
+    client.force_login(farmer)
+    pdf_view = reverse("traceability:print_run_pdf", kwargs={"pk": run.pk})
+    link = client.get(pdf_view)["Location"]
+    lifetime = storages["private"].querystring_expire
+    assert parse_qs(urlsplit(link).query)["X-Amz-Expires"] == [str(lifetime)]
 
-    handed_out = datetime.datetime(2026, 12, 1, 8, 0, 0)
-    link = signed(handed_out, 2)
-    assert (link["X-Amz-Date"], link["X-Amz-Expires"]) == (["20261201T080000Z"], ["2"])
-    later = signed(handed_out + datetime.timedelta(seconds=2), 2)["X-Amz-Signature"]
-    longer = signed(handed_out, 3600)["X-Amz-Signature"]
-    assert link["X-Amz-Signature"] != later
-    assert link["X-Amz-Signature"] != longer
+    live_s3.skip_ahead(lifetime - 5)
+    assert requests.get(link, timeout=5).status_code == 200  # still within its lifetime
+    stretched = link.replace(f"X-Amz-Expires={lifetime}", "X-Amz-Expires=604800")
+    refused = requests.get(stretched, timeout=5)
+    assert refused.status_code == 403
+    assert "signature" in refused.text
+
+    live_s3.skip_ahead(10)
+    expired = requests.get(link, timeout=5)
+    assert expired.status_code == 403
+    assert "Request has expired" in expired.text
+    assert b"%PDF" not in expired.content
+
+    # the site's clock has moved on as well: it signs a new link at the same moment
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", live_s3.now)
+    fresh = client.get(pdf_view)["Location"]
+    assert requests.get(fresh, timeout=5).content.startswith(b"%PDF")
 
 
 def test_public_renditions_are_fetched_from_the_bucket_without_django(live_s3):

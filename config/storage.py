@@ -98,11 +98,13 @@ def _reset_private(setting, **kwargs):
 setting_changed.connect(_reset_private)
 
 
-def save_or_refuse(save):
+def save_or_refuse(save, field=None):
     """Run ``save()`` (a write to a storage); a storage that cannot be written to becomes a
-    ValidationError people can read instead of a server error. Call it inside the transaction
-    that creates the record, so the record goes with the file."""
+    ValidationError people can read instead of a server error, on the form field ``field``
+    when given. Call it inside the transaction that creates the record, so the record goes
+    with the file."""
     try:
         return save()
     except STORAGE_ERRORS as exc:
-        raise ValidationError(STORAGE_DOWN_MESSAGE) from exc
+        message = {field: STORAGE_DOWN_MESSAGE} if field else STORAGE_DOWN_MESSAGE
+        raise ValidationError(message) from exc

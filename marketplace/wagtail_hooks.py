@@ -4,6 +4,7 @@ viewsets grouped under one menu, plus the review queue and the province progress
 from functools import partial
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -14,15 +15,16 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
+from config.storage import save_or_refuse
 from places import divisions
 from places.forms import province_choices
 
 from . import admin_views, services
 from .models import HelperCommune, ListingEvent, Producer, Product
 from .order_admin import OrdersGroup
-from .photos import clean_document, random_name
+from .photos import atomic_removing_files_on_failure, clean_document, random_name
 
 
 def commune_choices():
@@ -108,21 +110,47 @@ class ProductAdminForm(WagtailAdminModelForm):
         return value
 
     def save(self, commit=True):
-        """A certificate replaced or cleared here leaves no file behind once the change is
+        """A new certificate is written before the listing is saved: a storage that cannot
+        take it raises a ValidationError on the certificate field (ProductEditView shows it
+        and the edit is rolled back), and a save that fails afterwards removes the written
+        file. A certificate replaced or cleared here leaves no file behind once the change is
         committed (the private storage would otherwise keep it with nothing pointing at it)."""
         before = Product.objects.filter(pk=self.instance.pk).values_list(
             "ocop_certificate", flat=True
         )
         old_name = before.first() if self.instance.pk else ""
-        product = super().save(commit=commit)
+        new = self.cleaned_data.get("ocop_certificate")
+        with atomic_removing_files_on_failure() as stored:
+            if isinstance(new, ContentFile):
+                certificate = self.instance.ocop_certificate
+                save_or_refuse(
+                    lambda: certificate.save(new.name, new, save=False), field="ocop_certificate"
+                )
+                stored.append(certificate)
+            product = super().save(commit=commit)
         if old_name and product.ocop_certificate.name != old_name:
             storage = product.ocop_certificate.storage
             transaction.on_commit(partial(storage.delete, old_name))
         return product
 
 
+class ProductEditView(EditView):
+    """The listing's edit form. A certificate the storage cannot take is refused on its field
+    like any bad input, with the form shown again: the view's transaction has rolled the whole
+    edit back, so the listing and its old certificate stay as they were."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as refused:
+            form.add_error(None, refused)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
 class ProductViewSet(SnippetViewSet):
     model = Product
+    edit_view_class = ProductEditView
     icon = "tag"
     menu_label = _("Listings")
     list_display = ["name", "producer", "category", "price", "review_state", "submitted_at"]

@@ -14,7 +14,9 @@ from pypdf import PdfWriter
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
+from config.storage import PrivateFileSystemStorage
 from marketplace.models import HelperCommune, ListingEvent, Product
+from tests.config.test_private_files import bucket_down
 
 from .conftest import jpeg_bytes, upload
 
@@ -209,6 +211,63 @@ def test_a_moderator_sees_the_link_in_the_admin_and_replaces_the_certificate(
     name = product.ocop_certificate.name
     assert name.startswith("ocop/") and name.endswith(".jpg") and "giay" not in name
     assert not Image.open(settings.PRIVATE_ROOT / name).getexif()
+
+
+@pytest.mark.parametrize("mode", ["disk", "s3"])
+def test_a_certificate_the_storage_cannot_take_in_the_admin_saves_nothing_and_says_so(
+    client, settings, monkeypatch, moderator, producer, make_product, mode
+):
+    """The moderator replaces the certificate while the disk is full or the bucket does not
+    answer: the form comes back with the reason on the certificate field, no other change of
+    the edit is saved, and the old certificate is still the listing's."""
+    from .test_gtin import _edit_form
+
+    product = with_certificate(make_product(producer, gtin=""))
+    old_name = product.ocop_certificate.name
+    files_before = files_under(settings.PRIVATE_ROOT)
+    if mode == "s3":
+        settings.STORAGES = bucket_down()
+    else:
+
+        def disk_full(storage, name, content):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(PrivateFileSystemStorage, "_save", disk_full)
+    client.force_login(moderator)
+    edit = f"/admin/snippets/marketplace/product/edit/{product.pk}/"
+    data = {**_edit_form(product, name="Chè đã đổi tên"), "ocop_certificate": upload()}
+    response = client.post(edit, data)
+    assert response.status_code == 200
+    # the reason stands under the certificate field
+    field_errors = response.content.decode().split("ocop_certificate-errors", 1)[1]
+    assert STORAGE_DOWN in field_errors.split("</div>", 1)[0]
+    product.refresh_from_db()
+    assert product.name != "Chè đã đổi tên"
+    assert product.ocop_certificate.name == old_name
+    assert files_under(settings.PRIVATE_ROOT) == files_before
+    assert not ListingEvent.objects.filter(product=product, action="edited").exists()
+
+
+def test_an_admin_edit_that_fails_after_the_certificate_is_written_leaves_no_file(
+    client, settings, monkeypatch, moderator, producer, make_product
+):
+    from django.db import DatabaseError
+
+    from .test_gtin import _edit_form
+
+    product = with_certificate(make_product(producer, gtin=""))
+    files_before = files_under(settings.PRIVATE_ROOT)
+
+    def database_gone(*args, **kwargs):
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(Product, "save", database_gone)
+    client.force_login(moderator)
+    client.raise_request_exception = False
+    edit = f"/admin/snippets/marketplace/product/edit/{product.pk}/"
+    response = client.post(edit, {**_edit_form(product), "ocop_certificate": upload()})
+    assert response.status_code == 500
+    assert files_under(settings.PRIVATE_ROOT) == files_before
 
 
 # transactional: migrating needs real transactions (the data is flushed afterwards)

@@ -223,6 +223,23 @@ def test_a_moderator_imports_a_file_in_the_admin(client, moderator):
     assert PostOffice.objects.count() == 2
 
 
+def test_the_office_import_keeps_no_file_so_a_storage_that_is_down_does_not_stop_it(
+    client, moderator, settings
+):
+    """The post office file is read in the request and never stored: with the bucket down
+    the import still goes through."""
+    from tests.config.test_private_files import bucket_down
+
+    settings.STORAGES = bucket_down()
+    client.force_login(moderator)
+    response = client.post(
+        reverse("postal_office_import"), {"file": upload(csv_bytes(VAN_CHAN, MU_CANG_CHAI))}
+    )
+    assert response.status_code == 200
+    assert 'data-ok="yes"' in response.content.decode()
+    assert PostOffice.objects.count() == 2
+
+
 def test_the_admin_lists_every_bad_line(client, moderator):
     client.force_login(moderator)
     response = client.post(

@@ -234,6 +234,34 @@ def test_a_document_the_storage_cannot_take_saves_no_step_and_says_so(
         assert s3.keys(s3.public_bucket) == []
 
 
+def test_step_photos_the_public_storage_cannot_take_save_no_step_and_say_so(
+    farmer, batch, media_root, monkeypatch
+):
+    """The disk fills up after the first of two photos: no step, no image, no file is left,
+    and the farmer reads why."""
+    from django.core.files.storage import FileSystemStorage
+
+    real_save = FileSystemStorage._save
+    writes = []
+
+    def full_after_one(storage, name, content):
+        if writes:
+            raise OSError(28, "No space left on device")
+        writes.append(name)
+        return real_save(storage, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full_after_one)
+    images_before = get_image_model().objects.count()
+    with translation.override("vi"):
+        response = post_step(farmer, batch, photos=[photo_upload(), photo_upload()])
+    assert response.status_code in (200, 400)
+    assert "Chưa lưu được tệp lúc này nên chưa có gì được ghi lại" in response.content.decode()
+    assert writes  # the first photo had been written
+    assert batch.events.count() == 1  # the harvest step only
+    assert get_image_model().objects.count() == images_before
+    assert stored_files(media_root) == []
+
+
 def test_a_step_document_is_kept_in_the_private_storage(batch, producer_user, settings):
     step(batch, producer_user, documents=[pdf_upload()])
     attachment = TraceAttachment.objects.get()

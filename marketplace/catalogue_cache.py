@@ -2,16 +2,16 @@
 and anonymous visitors' pages kept briefly in Django's cache."""
 
 import hashlib
-import re
 
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
+
+from config.shared_pages import shareable
 
 # Above this many listings the catalogue says "hơn 10.000 sản phẩm" instead of counting them
 # all: counting every match of a common word at 1,000,000 products took 317 ms per page.
@@ -45,9 +45,6 @@ class CappedPaginator(Paginator):
 
 
 # --- anonymous pages in the cache -----------------------------------------------------------
-
-CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-CSRF_PLACEHOLDER = "\x00csrf\x00"
 
 
 def cacheable(request):
@@ -96,18 +93,16 @@ def middleware(get_response):
 
 
 def cached_page(request):
-    """The cached response for this address, with this visitor's own CSRF token in its forms
-    (the language switch posts one); None when not cached."""
+    """The cached response for this address; None when not cached."""
     content = cache.get(_key(request))
-    if content is None:
-        return None
-    token = get_token(request)  # sets the visitor's CSRF cookie like rendering the tag does
-    return HttpResponse(CSRF_FIELD.sub(lambda m: m[1] + token + m[2], content))
+    return None if content is None else HttpResponse(content)
 
 
 def keep_page(request, response):
-    """Keep a rendered page for ``CATALOGUE_CACHE_SECONDS``, its CSRF tokens taken out."""
+    """Keep a rendered page for ``CATALOGUE_CACHE_SECONDS``, unless it holds something of
+    this visitor's own (config/shared_pages.py)."""
     if response.status_code != 200 or response.streaming:
         return
-    content = CSRF_FIELD.sub(lambda m: m[1] + CSRF_PLACEHOLDER + m[2], response.content.decode())
-    cache.set(_key(request), content, settings.CATALOGUE_CACHE_SECONDS)
+    content = response.content.decode()
+    if shareable(content):
+        cache.set(_key(request), content, settings.CATALOGUE_CACHE_SECONDS)

@@ -10,6 +10,9 @@ from collections import OrderedDict
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.utils.text import compress_string
+
+from config.shared_pages import shareable
 
 CERTIFICATES_SECONDS = 600
 
@@ -36,15 +39,13 @@ def forget_certificates(sender, instance, **kwargs):
 
 # --- whole label pages ----------------------------------------------------------------------
 # A label page (/01/…/21/<serial>, no query) is the same for every anonymous visitor with no
-# session, but for the scan it logs and the CSRF token of its language form: it is kept whole
-# per address and language, and a repeat view costs one cache read and the scan's INSERT.
+# session but for the scan it logs: it is kept whole per address and language, compressed once,
+# and a repeat view costs the scan's INSERT and, at most once a second, one cache read.
 # Saving anything the page shows (label, print run, batch, step, product, producer, photo,
 # area, certificate, site settings) and each recount of the scans forget every kept page at
 # once; a bulk change that sends no signal shows within PAGE_SECONDS.
 PAGE_SECONDS = 60
 GENERATION_KEY = "trace:pages:generation"
-# Stands for the visitor's CSRF token in a kept page; replaced on the way out.
-CSRF_PLACEHOLDER = "trace-page-csrf-token"
 
 
 def _page_key(path, language):
@@ -110,8 +111,13 @@ def kept_page(path, language):
 
 def keep_page(path, language, generation, page):
     """Keep ``page`` (a dict: body, link header, what the scan log needs) as of
-    ``generation``, read before the page was built, so a change made meanwhile is not hidden."""
-    page = {**page, "generation": generation}
+    ``generation``, read before the page was built, so a change made meanwhile is not hidden;
+    with it the body gzipped once, for every visitor whose browser accepts gzip. A body with
+    anything of one visitor's own is not kept (config/shared_pages.py)."""
+    if not shareable(page["body"]):
+        return
+    # No secret in the body, so no padding against BREACH is needed (config.middleware)
+    page = {**page, "gzipped": compress_string(page["body"].encode()), "generation": generation}
     cache.set(_page_key(path, language), page, PAGE_SECONDS)
     if _shared_cache():
         _remember(_page_key(path, language), page)

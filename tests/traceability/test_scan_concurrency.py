@@ -6,8 +6,9 @@ PostgreSQL only (``make test-services``): SQLite serialises writers and has no r
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from traceability import scans
 from traceability.models import Label, Scan
@@ -61,3 +62,28 @@ def test_eight_buyers_scanning_one_label_at_once_are_all_served_and_counted(run,
     assert scans.drain_scans() == 1
     label.refresh_from_db()
     assert (label.scan_count, label.network_count) == (count, count)
+
+
+def test_a_scan_of_its_own_commits_without_waiting_for_the_disk_and_nothing_else_does(run):
+    """A scan that is its own transaction commits asynchronously (the request waits on no
+    disk flush); the setting ends with it, and a scan inside a caller's transaction leaves
+    that transaction as it is."""
+    label = run.labels.order_by("position").first()
+    where = {"gtin": GTIN, "lot": label.batch.lot, "serial": label.serial}
+
+    def log(ip):
+        with CaptureQueriesContext(connection) as queries:
+            scans.log_scan(label_id=label.pk, outcome="genuine", ip=ip, user_agent=PHONE, **where)
+        return queries.captured_queries[-1]["sql"]
+
+    def synchronous_commit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    assert "set_config('synchronous_commit', 'off', true)" in log("14.160.9.1")
+    assert synchronous_commit() == "on"  # for that scan's transaction only
+    with transaction.atomic():
+        assert "synchronous_commit" not in log("14.161.9.2")
+        assert synchronous_commit() == "on"
+    assert Scan.objects.filter(label=label).count() == 2

@@ -6,6 +6,7 @@ import time
 from contextlib import contextmanager
 
 from django.db import connection
+from django.template import Template
 from django.test.utils import setup_test_environment, teardown_test_environment
 
 # Rounds of every side-by-side ratio (A, B, A, B, …); `python -m tests.bench --rounds N`.
@@ -131,8 +132,14 @@ def _postgresql_database():
 def test_database():
     """A fresh, migrated database, gone afterwards; yields the database vendor name. SQLite: an
     in-memory test database. PostgreSQL (DATABASE_URL): the scratch database named by
-    ``bench_database_name``, created if missing, dropped only if the bench created it."""
+    ``bench_database_name``, created if missing, dropped only if the bench created it.
+
+    Pages render as a server renders them: Django's test environment makes every template
+    (each include and form widget too) send a signal for which the test client copies the
+    whole context, a cost no served page has, so templates keep their own render here."""
+    served_render = Template._render
     setup_test_environment()
+    Template._render = served_render
     try:
         if connection.vendor == "postgresql":
             with _postgresql_database():

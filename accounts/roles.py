@@ -34,7 +34,6 @@ ROLE_PERMISSIONS = {
         "marketplace.add_producer",
         "marketplace.change_producer",
         "marketplace.view_producer",
-        "marketplace.add_product",
         "marketplace.change_product",
         "marketplace.view_product",
         "marketplace.view_productphoto",

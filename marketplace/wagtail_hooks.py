@@ -4,6 +4,7 @@ viewsets grouped under one menu, plus the review queue and the province progress
 from functools import partial
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -14,6 +15,8 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
@@ -148,9 +151,32 @@ class ProductEditView(EditView):
             return self.form_invalid(form)
 
 
+class ListingPermissionPolicy(ModelPermissionPolicy):
+    """Nobody adds a listing in the admin, superusers included: a listing is its producer's,
+    made on the phone form, and the admin form cannot name the producer. Moderators (and
+    superusers) edit, inspect and delete as their permissions say."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        actions = [action for action in actions if action != "add"]
+        if not actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(actions)
+
+
+# before the viewset is registered, so its views ask this policy
+register_permission_policy(Product, ListingPermissionPolicy(Product))
+
+
 class ProductViewSet(SnippetViewSet):
+    """Listings as moderators review them: no add or copy page (see ListingPermissionPolicy),
+    so no "Add" button, and the add address is a 404."""
+
     model = Product
     edit_view_class = ProductEditView
+    copy_view_enabled = False
     icon = "tag"
     menu_label = _("Listings")
     list_display = ["name", "producer", "category", "price", "review_state", "submitted_at"]
@@ -191,6 +217,13 @@ class ProductViewSet(SnippetViewSet):
         FieldPanel("rejection_reason", read_only=True),
     ]
     edit_handler = ObjectList(panels, base_form_class=ProductAdminForm)
+
+    def get_urlpatterns(self):
+        return [pattern for pattern in super().get_urlpatterns() if pattern.name != "add"]
+
+    def get_permissions_to_register(self):
+        """The group editor offers no "add" checkbox for listings: it would grant nothing."""
+        return super().get_permissions_to_register().exclude(codename="add_product")
 
 
 class HelperCommuneViewSet(SnippetViewSet):

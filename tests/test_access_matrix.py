@@ -675,6 +675,7 @@ ADMIN_PAGES = [
     "/admin/marketplace/review/",
     "/admin/marketplace/progress/",
     "/admin/snippets/marketplace/producer/",
+    "/admin/snippets/marketplace/product/",
     "/admin/snippets/traceability/label/",
     "/admin/snippets/marketplace/order/",
     "/admin/snippets/marketplace/payment/",

@@ -8,6 +8,7 @@ os.environ.setdefault("DJANGO_ENV", "test")
 
 from config.settings import *  # noqa: E402,F403
 
-# A test sees the catalogue it just made, not a page cached by the request before: the tests
-# of the cache itself turn it on (tests/marketplace/test_catalogue_scale.py).
+# A test sees the catalogue it just made, not a page or a count kept by the request before: the
+# tests of the caches themselves turn them on (tests/marketplace/test_catalogue_scale.py).
 CATALOGUE_CACHE_SECONDS = 0
+CATALOGUE_COUNT_SECONDS = 0

@@ -24,16 +24,33 @@ SEARCH_COUNT_LIMIT = 1_000
 class CappedPaginator(Paginator):
     """A paginator that counts at most ``limit`` + 1 rows (``SELECT COUNT(*)`` over a
     subquery with a LIMIT). Past the limit, ``count`` is the limit, ``more`` is true and the
-    pages stop at the limit's last page: a visitor narrows the search instead."""
+    pages stop at the limit's last page: a visitor narrows the search instead.
 
-    def __init__(self, object_list, per_page, limit=COUNT_LIMIT):
+    With ``remember_as`` (what the rows are: the search words and filters), the count is kept
+    in the cache for CATALOGUE_COUNT_SECONDS and the next page of the same search, or the same
+    search by anyone, counts nothing."""
+
+    def __init__(self, object_list, per_page, limit=COUNT_LIMIT, remember_as=None):
         super().__init__(object_list, per_page)
         self.limit = limit
+        self.remember_as = remember_as
+
+    def _count_key(self):
+        if self.remember_as is None or settings.CATALOGUE_COUNT_SECONDS <= 0:
+            return None
+        what = hashlib.sha256(repr(self.remember_as).encode()).hexdigest()
+        return f"catalogue-count:{self.limit}:{what}"
 
     @cached_property
     def _counted(self):
-        # unordered: counting needs no sort, and PostgreSQL stops at the limit
-        return self.object_list.order_by()[: self.limit + 1].count()
+        key = self._count_key()
+        counted = cache.get(key) if key else None
+        if counted is None:
+            # unordered: counting needs no sort, and PostgreSQL stops at the limit
+            counted = self.object_list.order_by()[: self.limit + 1].count()
+            if key:
+                cache.set(key, counted, settings.CATALOGUE_COUNT_SECONDS)
+        return counted
 
     @cached_property
     def count(self):

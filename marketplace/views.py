@@ -47,7 +47,7 @@ from .models import (
 )
 from .order_models import MAX_LINE_QUANTITY
 from .photos import CARD_RENDITION, DETAIL_RENDITION, THUMB_RENDITION
-from .queries import WALK_FROM, search, walked
+from .queries import WALK_FROM, search, search_words, walked
 from .signals import desk_sections, product_page_sections
 
 PAGE_SIZE = 24
@@ -73,7 +73,7 @@ def catalogue(request, page):
     (catalogue_cache.middleware)."""
     form = CatalogueFilterForm(request.GET or None)
     products = Product.objects.public()
-    text = ""
+    text, data = "", {}
     if form.is_valid():
         data = form.cleaned_data
         text = data.get("q") or ""
@@ -93,6 +93,13 @@ def catalogue(request, page):
         search(products, text).order_by(*order),
         PAGE_SIZE,
         limit=SEARCH_COUNT_LIMIT if text else COUNT_LIMIT,
+        remember_as=(
+            tuple(search_words(text)),
+            *(
+                data.get(name)
+                for name in ("category", "province", "stars", "price_min", "price_max")
+            ),
+        ),
     )
     walk = text and paginator.count >= WALK_FROM  # a common word: walk the newest listings
     if walk:

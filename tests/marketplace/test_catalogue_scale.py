@@ -132,6 +132,41 @@ def test_cards_cost_the_same_queries_whatever_their_number(
     assert len(response.context["page_obj"].object_list) == 8
 
 
+def counts(queries):
+    return sum("COUNT(" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_kept_count_serves_the_same_search_by_anyone_and_its_next_pages(
+    catalog_page, producer, make_product, settings, monkeypatch
+):
+    """The number of matches of a search and filters is counted once per
+    CATALOGUE_COUNT_SECONDS; the listed page is read afresh each time."""
+    settings.CATALOGUE_COUNT_SECONDS = 300
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for n in range(3):
+        make_product(producer, name=f"Chè búp {n}", photos=0)
+    with CaptureQueriesContext(connection) as first:
+        html = Client().get("/san-pham/", {"q": "che"}).content.decode()
+    assert counts(first) == 1 and "3 sản phẩm" in html
+    make_product(producer, name="Chè búp mới", photos=0)
+    with CaptureQueriesContext(connection) as again:
+        html = Client().get("/san-pham/", {"q": "chè"}).content.decode()  # the same words
+    assert counts(again) == 0
+    assert "3 sản phẩm" in html  # the kept count lags the new listing …
+    assert "Chè búp mới" in html  # … the page does not
+    with CaptureQueriesContext(connection) as next_page:
+        Client().get("/san-pham/", {"q": "che", "trang": 2})
+    assert counts(next_page) == 0
+    # other words or another filter are another count
+    with CaptureQueriesContext(connection) as other:
+        Client().get("/san-pham/", {"q": "che", "category": "tea"})
+    assert counts(other) == 1
+    settings.CATALOGUE_COUNT_SECONDS = 0
+    with CaptureQueriesContext(connection) as off:
+        html = Client().get("/san-pham/", {"q": "che"}).content.decode()
+    assert counts(off) == 1 and "4 sản phẩm" in html
+
+
 @pytest.fixture
 def cached(settings):
     settings.CATALOGUE_CACHE_SECONDS = 60

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.widgets import QuickSelect
 from places import divisions
 
 from .models import GrowingArea
@@ -9,8 +10,8 @@ from .models import GrowingArea
 class AreaFilterForm(forms.Form):
     """The filters of the public list and the GeoJSON feed; every field is optional."""
 
-    province = forms.ChoiceField(label=_("Province"), required=False)
-    crop = forms.ChoiceField(label=_("Crop"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False, widget=QuickSelect)
+    crop = forms.ChoiceField(label=_("Crop"), required=False, widget=QuickSelect)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phone import normalize_phone
+from config.widgets import QuickSelect
 from places import divisions
 from places.forms import AddressForm
 
@@ -418,12 +419,14 @@ class CatalogueFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"),
         required=False,
+        widget=QuickSelect,
         choices=[("", _("All kinds")), *Product.Category.choices],
     )
-    province = forms.ChoiceField(label=_("Province"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False, widget=QuickSelect)
     stars = forms.ChoiceField(
         label=_("OCOP"),
         required=False,
+        widget=QuickSelect,
         choices=[
             ("", _("Any")),
             ("3", _("3 stars or more")),

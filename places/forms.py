@@ -5,6 +5,8 @@ from django.forms.utils import ErrorDict
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from config.widgets import QuickSelect
+
 from . import divisions
 from .conversion import SplitCommune, convert_legacy_address
 
@@ -108,12 +110,12 @@ class AddressForm(AddressFormMixin, forms.Form):
     province_code = forms.ChoiceField(
         label=_("Province"),
         required=False,
-        widget=forms.Select(attrs={"data-province-select": ""}),
+        widget=QuickSelect(attrs={"data-province-select": ""}),
     )
     commune_code = forms.ChoiceField(
         label=_("Commune / ward"),
         required=False,
-        widget=forms.Select(
+        widget=QuickSelect(
             attrs={"data-commune-select": "", "data-url": reverse_lazy("places:communes")}
         ),
     )

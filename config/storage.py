@@ -7,50 +7,27 @@ import uploads, pickup-list PDFs and slips). A private file has no public URL: i
 out only by ``config.private.serve_private`` after an access check, streamed from disk or as
 a presigned S3 URL that expires after ``PRIVATE_FILE_URL_SECONDS``.
 
+The S3 backends are in ``config.s3_storage``, which loads boto3 (some 20 MB in every web and
+worker process): only a site with a bucket imports it.
+
 Private FileFields say ``storage=private_storage``: a callable, so migrations name the callable
 and not a backend, and a lazy object, so a test that swaps ``STORAGES`` swaps the fields too.
 """
 
-from botocore.exceptions import BotoCoreError, ClientError
+import sys
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
-from storages.backends.s3 import S3Storage
-
-from .media import media_headers
 
 PRIVATE_STORAGE_ALIAS = "private"
-HEADER_PARAMETERS = {"Content-Type": "ContentType", "Content-Disposition": "ContentDisposition"}
-# What a failed write to either storage raises: a full disk, a bucket that does not answer.
-STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 STORAGE_DOWN_MESSAGE = _(
     "The file could not be stored just now, so nothing was saved. Please try again in a few "
     "minutes."
 )
-
-
-class MediaS3Storage(S3Storage):
-    """S3Storage whose objects carry ContentType from the allowlist (never the uploader's
-    claimed type) and ContentDisposition: attachment for anything that is not an image."""
-
-    def get_object_parameters(self, name):
-        parameters = super().get_object_parameters(name)
-        for header, value in media_headers(name).items():
-            parameters[HEADER_PARAMETERS[header]] = value
-        return parameters
-
-
-class PrivateS3Storage(MediaS3Storage):
-    """Private objects: written with the private ACL, never under the CDN domain, and their
-    URLs always presigned (``querystring_expire`` seconds, PRIVATE_FILE_URL_SECONDS)."""
-
-    def get_default_settings(self):
-        defaults = super().get_default_settings()
-        defaults.update(default_acl="private", querystring_auth=True, custom_domain=None)
-        return defaults
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -98,6 +75,17 @@ def _reset_private(setting, **kwargs):
 setting_changed.connect(_reset_private)
 
 
+def storage_errors():
+    """What a failed write to either storage raises: OSError (a full disk, a folder that
+    cannot be written), and, once a bucket is in use (boto3 loaded), botocore's errors (a
+    bucket that does not answer, a refused request)."""
+    if "botocore" not in sys.modules:  # no bucket has been used: none of its errors can occur
+        return (OSError,)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (OSError, BotoCoreError, ClientError)
+
+
 def save_or_refuse(save, field=None):
     """Run ``save()`` (a write to a storage); a storage that cannot be written to becomes a
     ValidationError people can read instead of a server error, on the form field ``field``
@@ -105,6 +93,6 @@ def save_or_refuse(save, field=None):
     with the file."""
     try:
         return save()
-    except STORAGE_ERRORS as exc:
+    except storage_errors() as exc:
         message = {field: STORAGE_DOWN_MESSAGE} if field else STORAGE_DOWN_MESSAGE
         raise ValidationError(message) from exc

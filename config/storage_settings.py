@@ -37,7 +37,7 @@ def s3_storages(
         common.update(access_key=access_key, secret_key=secret_key)
     return {
         "default": {
-            "BACKEND": "config.storage.MediaS3Storage",
+            "BACKEND": "config.s3_storage.MediaS3Storage",
             "OPTIONS": {
                 **common,
                 "bucket_name": bucket,
@@ -46,7 +46,7 @@ def s3_storages(
             },
         },
         "private": {
-            "BACKEND": "config.storage.PrivateS3Storage",
+            "BACKEND": "config.s3_storage.PrivateS3Storage",
             "OPTIONS": {
                 **common,
                 "bucket_name": private_bucket or bucket,

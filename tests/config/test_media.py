@@ -10,7 +10,7 @@ from django.utils.http import http_date
 from PIL import Image
 
 from config.media import MEDIA_CSP
-from config.storage import MediaS3Storage
+from config.s3_storage import MediaS3Storage
 from tests.config.test_production import run
 
 POLYGLOT_HTML = b"\x89PNG\r\n\x1a\n<html><script>document.title='pwned'</script></html>"

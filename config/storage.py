@@ -15,11 +15,14 @@ and not a backend, and a lazy object, so a test that swaps ``STORAGES`` swaps th
 """
 
 import sys
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
@@ -96,3 +99,20 @@ def save_or_refuse(save, field=None):
     except storage_errors() as exc:
         message = {field: STORAGE_DOWN_MESSAGE} if field else STORAGE_DOWN_MESSAGE
         raise ValidationError(message) from exc
+
+
+@contextmanager
+def atomic_removing_files_on_failure():
+    """``transaction.atomic()`` for a save that stores files: yields a list, and the files of
+    the images (or FieldFiles) appended to it are deleted when the block fails. The rollback
+    removes their rows but not the files on disk or in the bucket. (Only this block's own
+    failure is seen: an enclosing transaction that rolls back later does not remove them.)"""
+    stored = []
+    try:
+        with transaction.atomic():
+            yield stored
+    except BaseException:
+        for item in stored:
+            field_file = item if isinstance(item, FieldFile) else item.file
+            field_file.delete(save=False)
+        raise

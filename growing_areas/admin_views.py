@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from config.storage import save_or_refuse
+from config.storage import atomic_removing_files_on_failure, save_or_refuse
 
 from . import services
 from .forms import ChangeStatusForm, ImportUploadForm
@@ -134,7 +134,7 @@ class ImportUploadView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormV
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            with transaction.atomic():
+            with atomic_removing_files_on_failure() as stored:
                 job = ImportJob(
                     original_name=upload.name[:255],
                     dry_run=form.cleaned_data["dry_run"],
@@ -142,6 +142,7 @@ class ImportUploadView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormV
                 )
                 # a bucket that does not answer: no job is recorded, the form says so
                 save_or_refuse(lambda: job.file.save(upload.name, upload, save=False))
+                stored.append(job.file)  # a job that cannot be recorded leaves no file
                 job.save()
                 transaction.on_commit(lambda: run_import.delay(str(job.pk)))
         except ValidationError as error:

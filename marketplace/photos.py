@@ -7,14 +7,12 @@ under the name the uploader gave it."""
 
 import io
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models.fields.files import FieldFile
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
@@ -206,23 +204,6 @@ def _queue_renditions(image_ids):
     from .tasks import make_renditions
 
     make_renditions.delay(image_ids)
-
-
-@contextmanager
-def atomic_removing_files_on_failure():
-    """``transaction.atomic()`` for a save that stores files: yields a list, and the files of
-    the images (or FieldFiles) appended to it are deleted when the block fails. The rollback
-    removes their rows but not the files on disk or in the bucket. (Only this block's own
-    failure is seen: an enclosing transaction that rolls back later does not remove them.)"""
-    stored = []
-    try:
-        with transaction.atomic():
-            yield stored
-    except BaseException:
-        for item in stored:
-            field_file = item if isinstance(item, FieldFile) else item.file
-            field_file.delete(save=False)
-        raise
 
 
 def make_renditions(image_ids):

@@ -16,6 +16,7 @@ from unidecode import unidecode
 from accounts.notifications import notify, notify_role
 from accounts.roles import Role
 from accounts.services import grant_role
+from config.storage import atomic_removing_files_on_failure
 
 # who may act for whom lives in access.py; these names stay importable from here
 from .models import (
@@ -28,7 +29,6 @@ from .models import (
     ProductPhoto,
 )
 from .photos import (
-    atomic_removing_files_on_failure,
     clean_document,
     clean_photo,
     store_document,

@@ -20,14 +20,14 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
-from config.storage import save_or_refuse
+from config.storage import atomic_removing_files_on_failure, save_or_refuse
 from places import divisions
 from places.forms import province_choices
 
 from . import admin_views, services
 from .models import HelperCommune, ListingEvent, Producer, Product
 from .order_admin import OrdersGroup
-from .photos import atomic_removing_files_on_failure, clean_document, random_name
+from .photos import clean_document, random_name
 
 
 def commune_choices():

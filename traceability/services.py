@@ -10,11 +10,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.storage import atomic_removing_files_on_failure
 from growing_areas.models import GrowingArea
 from marketplace import services as marketplace_services
 from marketplace.models import Product
 from marketplace.photos import (
-    atomic_removing_files_on_failure,
     clean_document,
     clean_photo,
     store_document,

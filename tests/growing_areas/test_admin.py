@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import translation
 
@@ -397,6 +398,20 @@ def test_an_upload_the_storage_cannot_take_records_no_import(
     assert "Chưa lưu được tệp lúc này" in response.content.decode()
     assert not ImportJob.objects.exists()
     assert callbacks == []
+
+
+def test_an_import_that_cannot_be_recorded_leaves_no_file(client, moderator, settings, monkeypatch):
+    """The file is written, then the database refuses the job: the upload goes with it."""
+
+    def refused(job, *args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(ImportJob, "save", refused)
+    client.force_login(moderator)
+    with pytest.raises(DatabaseError):
+        _upload(client, csv_bytes([good_row(code="A-1")]))
+    assert not ImportJob.objects.exists()
+    assert not [path for path in Path(settings.PRIVATE_ROOT).rglob("*") if path.is_file()]
 
 
 def test_an_import_upload_is_kept_in_the_private_storage(

@@ -128,16 +128,3 @@ def test_a_bucket_name_sends_media_to_s3():
     result = run("-c", code, AWS_STORAGE_BUCKET_NAME="chophien-media")
     # S3, through the subclass that writes a safe Content-Type on every object
     assert result.stdout.split() == ["config.s3_storage.MediaS3Storage", "True"]
-
-
-def test_a_site_on_folders_never_loads_boto3():
-    """boto3 weighs some 20 MB in every web and worker process: only a bucket loads it."""
-    code = (
-        "import sys; import django; django.setup(); "
-        "from django.core.files.storage import storages; "
-        "storages['default']; storages['private']; import config.urls, config.wsgi; "
-        "print('boto3' in sys.modules, 'botocore' in sys.modules)"
-    )
-    assert run("-c", code).stdout.split() == ["False", "False"]
-    with_bucket = run("-c", code, AWS_STORAGE_BUCKET_NAME="chophien-media")
-    assert with_bucket.stdout.split() == ["True", "True"]

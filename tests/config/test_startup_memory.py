@@ -3,10 +3,10 @@
 Every worker, web process and management command pays for what ``django.setup()`` imports, and
 a worker importing growing areas also builds the commune tables: libraries only one feature
 uses (drawing label sheets, checking a PDF, validating an EPCIS document, calling Stripe,
-parsing a free-text address) are imported by the code that uses them, so they stay out of the
-rest. A module-level import of one of them in a models, apps, hooks or forms module brings
-them back into every process (some 60 MB, ``tests/bench/import_memory.py`` measures it) and
-fails here, without any timing.
+parsing a free-text address, talking to a bucket) are imported by the code that uses them, so
+they stay out of the rest. A module-level import of one of them in a models, apps, hooks or
+forms module brings them back into every process (some 60 MB,
+``tests/bench/import_memory.py`` measures it) and fails here, without any timing.
 """
 
 import json
@@ -27,6 +27,8 @@ LOADED_ON_USE = {
     "vietnamadminunits": "places.conversion: converting an old address",
     "geopy": "vietnamadminunits' address parser",
     "aiohttp": "vietnamadminunits' address parser (through geopy)",
+    "boto3": "config.s3_storage: a site whose files are in a bucket (AWS_STORAGE_BUCKET_NAME)",
+    "botocore": "boto3",
 }
 
 PROBE = """

@@ -33,6 +33,28 @@ def upload(content=None, name="anh.jpg", content_type="image/jpeg"):
     return SimpleUploadedFile(name, content or jpeg_bytes(), content_type=content_type)
 
 
+def admin_edit_form(product, **changes):
+    """The Wagtail admin's listing edit form as a moderator posts it, unchanged but for
+    ``changes``."""
+    return {
+        "name": product.name,
+        "category": product.category,
+        "slug": product.slug,
+        "price": product.price,
+        "unit": product.unit,
+        "quantity_available": product.quantity_available,
+        "description": product.description,
+        "gtin": product.gtin,
+        "growing_area": "",
+        "ocop_stars": "",
+        "ocop_level": "",
+        "ocop_decision_number": "",
+        "ocop_decision_date": "",
+        "ocop_certificate": "",
+        **changes,
+    }
+
+
 @pytest.fixture
 def make_producer(db):
     def make(members=(), verification=Producer.Verification.VERIFIED, **fields):

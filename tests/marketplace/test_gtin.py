@@ -10,6 +10,8 @@ from marketplace.models import Product
 from marketplace.validators import gs1_check_digit, gtin_forms, has_valid_check_digit
 from traceability import gs1
 
+from .conftest import admin_edit_form
+
 pytestmark = pytest.mark.django_db
 
 GOOD = "8934588012228"  # a Vietnamese GTIN-13
@@ -78,27 +80,6 @@ def test_the_database_refuses_a_duplicate_gtin_but_not_two_empty_ones(producer, 
     assert Product.objects.filter(gtin=GOOD).count() == 1
 
 
-def _edit_form(product, **changes):
-    data = {
-        "name": product.name,
-        "category": product.category,
-        "slug": product.slug,
-        "price": product.price,
-        "unit": product.unit,
-        "quantity_available": product.quantity_available,
-        "description": product.description,
-        "gtin": product.gtin,
-        "growing_area": "",
-        "ocop_stars": "",
-        "ocop_level": "",
-        "ocop_decision_number": "",
-        "ocop_decision_date": "",
-        "ocop_certificate": "",
-    }
-    data.update(changes)
-    return data
-
-
 @pytest.mark.parametrize(
     ("gtin", "message"),
     [
@@ -116,7 +97,7 @@ def test_the_admin_edit_form_refuses_a_bad_or_taken_gtin_and_saves_nothing(
     client.force_login(moderator)
     response = client.post(
         f"/admin/snippets/marketplace/product/edit/{product.pk}/",
-        _edit_form(product, gtin=gtin, name="Chè búp đổi tên"),
+        admin_edit_form(product, gtin=gtin, name="Chè búp đổi tên"),
     )
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -129,7 +110,7 @@ def test_the_admin_edit_form_saves_a_good_gtin(client, moderator, producer, make
     client.force_login(moderator)
     response = client.post(
         f"/admin/snippets/marketplace/product/edit/{product.pk}/",
-        _edit_form(product, gtin=GOOD),
+        admin_edit_form(product, gtin=GOOD),
     )
     assert response.status_code == 302
     product.refresh_from_db()

@@ -8,6 +8,8 @@ from django.contrib.auth.models import Group, Permission
 from accounts.roles import Role
 from marketplace.models import Product
 
+from .conftest import admin_edit_form
+
 pytestmark = pytest.mark.django_db
 
 LISTINGS = "/admin/snippets/marketplace/product/"
@@ -18,26 +20,6 @@ def admin_user(request, make_user):
     if request.param == "superuser":
         return make_user(is_superuser=True, is_staff=True, full_name="Quản trị")
     return make_user(Role.MODERATOR, full_name="Kiểm duyệt viên")
-
-
-def edit_form(product, **changes):
-    return {
-        "name": product.name,
-        "category": product.category,
-        "slug": product.slug,
-        "price": product.price,
-        "unit": product.unit,
-        "quantity_available": product.quantity_available,
-        "description": product.description,
-        "gtin": product.gtin,
-        "growing_area": "",
-        "ocop_stars": "",
-        "ocop_level": "",
-        "ocop_decision_number": "",
-        "ocop_decision_date": "",
-        "ocop_certificate": "",
-        **changes,
-    }
 
 
 def test_the_listing_page_offers_no_add_or_copy(client, admin_user, producer, make_product):
@@ -60,7 +42,7 @@ def test_the_add_and_copy_addresses_are_not_found(client, admin_user, producer, 
     client.force_login(admin_user)
     assert client.get(f"{LISTINGS}add/").status_code == 404
     response = client.post(
-        f"{LISTINGS}add/", edit_form(product, name="Chè mới", slug="che-moi", gtin="")
+        f"{LISTINGS}add/", admin_edit_form(product, name="Chè mới", slug="che-moi", gtin="")
     )
     assert response.status_code == 404
     assert client.get(f"{LISTINGS}copy/{product.pk}/").status_code == 404
@@ -72,7 +54,9 @@ def test_the_edit_and_inspect_pages_still_work(client, admin_user, producer, mak
     client.force_login(admin_user)
     assert client.get(f"{LISTINGS}edit/{product.pk}/").status_code == 200
     assert client.get(f"{LISTINGS}inspect/{product.pk}/").status_code == 200
-    response = client.post(f"{LISTINGS}edit/{product.pk}/", edit_form(product, name="Chè búp khô"))
+    response = client.post(
+        f"{LISTINGS}edit/{product.pk}/", admin_edit_form(product, name="Chè búp khô")
+    )
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.name == "Chè búp khô"

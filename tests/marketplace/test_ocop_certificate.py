@@ -1,7 +1,6 @@
 """The OCOP certificate is a private file: the farmer uploads it from the phone, their side and
 the moderators open it through a checked view, the public product page never links it."""
 
-import io
 from datetime import timedelta
 
 import pytest
@@ -10,28 +9,19 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from PIL import Image
-from pypdf import PdfWriter
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from config.storage import PrivateFileSystemStorage
 from marketplace.models import HelperCommune, ListingEvent, Product
 from tests.config.test_private_files import bucket_down
+from tests.traceability.conftest import pdf_bytes
 
-from .conftest import jpeg_bytes, upload
+from .conftest import admin_edit_form, jpeg_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
 STORAGE_DOWN = "Chưa lưu được tệp lúc này nên chưa có gì được ghi lại."
-
-
-def pdf_bytes():
-    """A real one-page PDF, as a scanned certificate would be."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=420, height=595)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def files_under(root):
@@ -190,21 +180,19 @@ def test_the_public_product_page_shows_the_ocop_badge_but_no_certificate_file(
 def test_a_moderator_sees_the_link_in_the_admin_and_replaces_the_certificate(
     client, settings, moderator, producer, make_product, django_capture_on_commit_callbacks
 ):
-    from .test_gtin import _edit_form
-
     product = with_certificate(make_product(producer, gtin=""))
     old = settings.PRIVATE_ROOT / product.ocop_certificate.name
     client.force_login(moderator)
     edit = f"/admin/snippets/marketplace/product/edit/{product.pk}/"
     assert product.ocop_certificate_path in client.get(edit).content.decode()
     disguised = upload(b"<svg onload=alert(1)>", name="x.png", content_type="image/png")
-    response = client.post(edit, {**_edit_form(product), "ocop_certificate": disguised})
+    response = client.post(edit, {**admin_edit_form(product), "ocop_certificate": disguised})
     assert response.status_code == 200
     assert "Tệp này không phải loại tài liệu" in response.content.decode()
     assert old.is_file()  # a refused replacement keeps the certificate
     photo = upload(jpeg_bytes(gps=True), name="giay-chung-nhan.jpg")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(edit, {**_edit_form(product), "ocop_certificate": photo})
+        response = client.post(edit, {**admin_edit_form(product), "ocop_certificate": photo})
     assert response.status_code == 302
     assert not old.exists()
     product.refresh_from_db()
@@ -220,8 +208,6 @@ def test_a_certificate_the_storage_cannot_take_in_the_admin_saves_nothing_and_sa
     """The moderator replaces the certificate while the disk is full or the bucket does not
     answer: the form comes back with the reason on the certificate field, no other change of
     the edit is saved, and the old certificate is still the listing's."""
-    from .test_gtin import _edit_form
-
     product = with_certificate(make_product(producer, gtin=""))
     old_name = product.ocop_certificate.name
     files_before = files_under(settings.PRIVATE_ROOT)
@@ -235,7 +221,7 @@ def test_a_certificate_the_storage_cannot_take_in_the_admin_saves_nothing_and_sa
         monkeypatch.setattr(PrivateFileSystemStorage, "_save", disk_full)
     client.force_login(moderator)
     edit = f"/admin/snippets/marketplace/product/edit/{product.pk}/"
-    data = {**_edit_form(product, name="Chè đã đổi tên"), "ocop_certificate": upload()}
+    data = {**admin_edit_form(product, name="Chè đã đổi tên"), "ocop_certificate": upload()}
     response = client.post(edit, data)
     assert response.status_code == 200
     # the reason stands under the certificate field
@@ -253,8 +239,6 @@ def test_an_admin_edit_that_fails_after_the_certificate_is_written_leaves_no_fil
 ):
     from django.db import DatabaseError
 
-    from .test_gtin import _edit_form
-
     product = with_certificate(make_product(producer, gtin=""))
     files_before = files_under(settings.PRIVATE_ROOT)
 
@@ -265,7 +249,7 @@ def test_an_admin_edit_that_fails_after_the_certificate_is_written_leaves_no_fil
     client.force_login(moderator)
     client.raise_request_exception = False
     edit = f"/admin/snippets/marketplace/product/edit/{product.pk}/"
-    response = client.post(edit, {**_edit_form(product), "ocop_certificate": upload()})
+    response = client.post(edit, {**admin_edit_form(product), "ocop_certificate": upload()})
     assert response.status_code == 500
     assert files_under(settings.PRIVATE_ROOT) == files_before
 

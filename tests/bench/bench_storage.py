@@ -11,11 +11,10 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from . import support
+from .bench_traceability import tea_batch
 from .support import Ratios, alternate, test_database, timed
 
 LABELS = 960  # per side, 20 sheets of 48, shared among the rounds
@@ -59,54 +58,6 @@ def _s3_server():
             time.sleep(0.1)
 
 
-def _batch():
-    from accounts.models import User
-    from growing_areas.models import GrowingArea
-    from marketplace.models import Producer, Product
-    from traceability import services
-
-    user = User.objects.create_user("0913999002", "bench-password-1", full_name="Lò Thị Mai")
-    producer = Producer.objects.create(
-        name="HTX Chè Shan Tuyết Suối Giàng",
-        slug="bench-storage-htx",
-        story="Hợp tác xã chè cổ thụ.",
-        province_code="15",
-        commune_code="04672",
-        verification=Producer.Verification.VERIFIED,
-    )
-    producer.members.add(user)
-    area = GrowingArea.objects.create(
-        code="LC-BENCH-CHE-2",
-        name="Vùng chè Suối Giàng",
-        crop="Chè",
-        area_ha=Decimal(120),
-        province_code="15",
-        commune_code="04672",
-        holder_name="HTX",
-        issued_by="Chi cục",
-        issued_on=date(2024, 1, 1),
-    )
-    product = Product.objects.create(
-        producer=producer,
-        name="Chè Shan Tuyết cổ thụ",
-        slug="bench-storage-che",
-        category=Product.Category.TEA,
-        price=450_000,
-        unit="gói 200 g",
-        review_state=Product.Review.APPROVED,
-        gtin="8939999000017",
-    )
-    return services.record_batch(
-        product=product,
-        growing_area=area,
-        lot="L260315-2",
-        harvest_date=date(2026, 3, 15),
-        quantity=Decimal(50),
-        unit="kg",
-        by=user,
-    )
-
-
 def _draw(batch, count, storages, **overrides):
     """Issue a run of ``count`` labels and time drawing it into ``storages``: labels/s."""
     from django.conf import settings
@@ -129,7 +80,7 @@ def run():
     process, endpoint, bucket = _s3_server()
     try:
         with test_database() as vendor, tempfile.TemporaryDirectory() as private_root:
-            batch = _batch()
+            batch = tea_batch(2)
             s3 = s3_storages(
                 bucket=bucket, endpoint_url=endpoint, region="us-east-1", **CREDENTIALS
             )

@@ -47,19 +47,20 @@ def _photo():
     return SimpleUploadedFile("anh.jpg", buffer.getvalue(), "image/jpeg")
 
 
-def _seed():
-    """A producer, an area, a processed batch with photos and 200 issued labels."""
+def tea_batch(mark):
+    """A farmer, their cooperative, its growing area, a tea listing and one batch of it; ``mark``
+    keeps the phone, slugs, area code and lot of one bench apart from another's."""
     from django.utils import timezone
 
     from accounts.models import User
     from growing_areas.models import GrowingArea
     from marketplace.models import Producer, Product
-    from traceability import printing, services
+    from traceability import services
 
-    user = User.objects.create_user("0913999001", "bench-password-1", full_name="Lò Thị Mai")
+    user = User.objects.create_user(f"091399900{mark}", "bench-password-1", full_name="Lò Thị Mai")
     producer = Producer.objects.create(
         name="HTX Chè Shan Tuyết Suối Giàng",
-        slug="bench-htx",
+        slug=f"bench-htx-{mark}",
         story="Hợp tác xã chè cổ thụ.",
         province_code="15",
         commune_code="04672",
@@ -67,7 +68,7 @@ def _seed():
     )
     producer.members.add(user)
     area = GrowingArea.objects.create(
-        code="LC-BENCH-CHE-1",
+        code=f"LC-BENCH-CHE-{mark}",
         name="Vùng chè Suối Giàng",
         crop="Chè",
         area_ha=Decimal(120),
@@ -84,22 +85,32 @@ def _seed():
     product = Product.objects.create(
         producer=producer,
         name="Chè Shan Tuyết cổ thụ",
-        slug="bench-che",
+        slug=f"bench-che-{mark}",
         category=Product.Category.TEA,
         price=450_000,
         unit="gói 200 g",
         review_state=Product.Review.APPROVED,
         gtin="8939999000017",
     )
-    batch = services.record_batch(
+    return services.record_batch(
         product=product,
         growing_area=area,
-        lot="L260315-1",
+        lot=f"L260315-{mark}",
         harvest_date=timezone.localdate() - timedelta(days=10),
         quantity=Decimal(50),
         unit="kg",
         by=user,
     )
+
+
+def _seed():
+    """A batch with EVENTS processing steps, each with a photo, and 200 issued labels."""
+    from django.utils import timezone
+
+    from traceability import printing, services
+
+    batch = tea_batch(1)
+    user = batch.product.producer.members.get()
     kinds = ["withering", "fixing", "rolling", "drying", "packing", "storage", "shipping"]
     for n in range(EVENTS - 1):
         services.record_event(

@@ -17,6 +17,7 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 
 # (connect, read) seconds: a buyer waits on the card page while these calls run.
@@ -59,12 +60,9 @@ def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
 
 
-def _session():
-    """This thread's requests session. requests (some 15 MB with urllib3 and its encodings) is
-    imported on the first call to Stripe, not when the app loads: most processes never call."""
+def _session() -> requests.Session:
+    """This thread's requests session (Wagtail's API loads requests at start-up anyway)."""
     if not hasattr(_local, "session"):
-        import requests
-
         _local.session = requests.Session()
     return _local.session
 

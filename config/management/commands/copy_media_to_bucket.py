@@ -38,12 +38,11 @@ class Command(BaseCommand):
         media, private = storages["default"], storages["private"]
         if is_on_disk(media) or is_on_disk(private):
             raise CommandError("Set AWS_STORAGE_BUCKET_NAME first: the storages are on disk.")
+        in_media = local_files(settings.MEDIA_ROOT)
         work = [
-            (media, name, path)
-            for name, path in local_files(settings.MEDIA_ROOT)
-            if not name.startswith(PRIVATE_PREFIXES)
+            (media, name, path) for name, path in in_media if not name.startswith(PRIVATE_PREFIXES)
         ]
-        left = len(local_files(settings.MEDIA_ROOT)) - len(work)
+        left = len(in_media) - len(work)
         work += [(private, name, path) for name, path in local_files(settings.PRIVATE_ROOT)]
         copied = already = 0
         for done, (storage, name, path) in enumerate(work, start=1):

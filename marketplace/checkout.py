@@ -36,7 +36,7 @@ from .order_models import (
 )
 from .payments.registry import adapter_for, offered_adapter
 from .prices import format_vnd
-from .signals import order_confirmed
+from .signals import order_cancelled, order_confirmed
 
 
 class CheckoutChanged(ValidationError):
@@ -363,7 +363,8 @@ def _close(order, target, actor, reason):
 
 def cancel_order(order, *, actor, reason):
     """Cancel ``order`` (a moderator, or the buyer while unpaid): stock back, parcels
-    cancelled, and money already taken sent back after commit. Raises InvalidTransition
+    cancelled (and, through ``order_cancelled``, their pickups called off in the same
+    transaction), and money already taken sent back after commit. Raises InvalidTransition
     when a parcel has left with the post office or the order is closed."""
     from .tasks import refund_payment
 
@@ -373,6 +374,9 @@ def cancel_order(order, *, actor, reason):
         order = Order.objects.select_for_update().get(pk=order.pk)
         before = list(order.seller_orders.select_related("producer").order_by("pk"))
         _close(order, Order.Status.CANCELLED, actor, reason)
+        order_cancelled.send(
+            sender=Order, order=order, seller_orders=before, actor=actor, reason=reason
+        )
         _tell_farmers_cancelled(order, before)
         paid = list(
             Payment.objects.select_for_update()

@@ -19,6 +19,12 @@ desk_sections = Signal()
 # arrives for prepaid methods. ``postal_pickup`` listens; marketplace never imports it.
 order_confirmed = Signal()
 
+# Sent with ``order``, ``seller_orders`` (as they were before), ``actor`` and ``reason`` inside
+# the transaction that cancelled a confirmed order, its row locked: what a receiver writes (the
+# post office's jobs called off) is kept or undone with the cancellation, and a receiver that
+# raises undoes the cancellation.
+order_cancelled = Signal()
+
 # Sent with ``order`` while the buyer's timeline is built (``tracking.timeline``): a receiver
 # returns a list of ``tracking.Step`` (when, what) to add, e.g. the carrier's in-transit and
 # delivery steps. They are merged by time. Never names or phone numbers: the page is the

@@ -20,7 +20,7 @@ JOBS_SHOWN = 20
 # Finished parcels stay on the desk this long after their last change.
 FINISHED_SHOWN_DAYS = 14
 REMITTANCES_SHOWN = 12
-FINISHED = (PickupJob.Status.DELIVERED, PickupJob.Status.RETURNED)
+FINISHED = (PickupJob.Status.DELIVERED, PickupJob.Status.RETURNED, PickupJob.Status.CANCELLED)
 
 
 def state_text(job):

@@ -80,17 +80,20 @@ class PickupJob(models.Model):
         DELIVERED = "delivered", _("Delivered")
         DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
         RETURNED = "returned", _("Returned")
+        CANCELLED = "cancelled", _("Cancelled")
 
     TRANSITIONS = {
-        Status.WAITING: {Status.PICKED_UP, Status.FAILED},
+        # a job still to collect is cancelled with its order
+        Status.WAITING: {Status.PICKED_UP, Status.FAILED, Status.CANCELLED},
         # a failed pickup is tried again on the next working day
-        Status.FAILED: {Status.PICKED_UP, Status.FAILED},
+        Status.FAILED: {Status.PICKED_UP, Status.FAILED, Status.CANCELLED},
         Status.PICKED_UP: {Status.IN_TRANSIT, Status.OUT_FOR_DELIVERY, Status.DELIVERED},
         Status.IN_TRANSIT: {Status.OUT_FOR_DELIVERY, Status.DELIVERED},
         Status.OUT_FOR_DELIVERY: {Status.DELIVERED, Status.DELIVERY_FAILED},
         Status.DELIVERY_FAILED: {Status.OUT_FOR_DELIVERY, Status.RETURNED},
         Status.DELIVERED: set(),
         Status.RETURNED: set(),
+        Status.CANCELLED: set(),
     }
     # Jobs still to be collected at the farmer's door.
     TO_COLLECT = {Status.WAITING, Status.FAILED}

@@ -112,6 +112,40 @@ def _out_of_date(pickup_list):
     transaction.on_commit(lambda: _delete_files(old))
 
 
+def withdraw(job, today=None):
+    """``job`` was cancelled (inside that transaction): the lists holding it from ``today`` on
+    no longer show it (``rows_of`` leaves cancelled jobs out, the row stays as a record); a
+    printed or printing one must be printed again, and staff told of one are told not to go.
+    The lists are locked in a fixed order, as drawing up locks them."""
+    today = today or timezone.localdate()
+    holding = PickupList.objects.filter(
+        day__gte=today, pk__in=PickupListRow.objects.filter(job=job).values("pickup_list_id")
+    )
+    locked = holding.select_for_update(of=("self",)).select_related("office").order_by("pk")
+    for pickup_list in locked:
+        if pickup_list.status != PickupList.Status.NEW:
+            _out_of_date(pickup_list)
+        if pickup_list.staff_notified_at is not None:
+            _tell_staff_withdrawn(pickup_list, job)
+
+
+def _tell_staff_withdrawn(pickup_list, job):
+    seller_order = job.seller_order
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Pickup on %(day)s cancelled") % {"day": _day_text(pickup_list.day)}
+        body = _(
+            "%(office)s: order %(number)s was cancelled. Do not collect the parcel from "
+            "%(farmer)s on %(day)s."
+        ) % {
+            "office": pickup_list.office.name,
+            "number": seller_order.order.number,
+            "farmer": seller_order.producer.name,
+            "day": _day_text(pickup_list.day),
+        }
+        for person in pickup_list.office.staff.filter(is_active=True):
+            notify(person, subject, body)
+
+
 def _day_text(day):
     return f"{day:%d/%m}"
 
@@ -121,11 +155,11 @@ def _tell(pickup_list):
     now = timezone.now()
     day = _day_text(pickup_list.day)
     waiting = list(
-        pickup_list.rows.filter(farmer_notified_at__isnull=True)
-        .select_related("job__seller_order__order", "job__seller_order__producer")
+        rows_of(pickup_list)
+        .filter(farmer_notified_at__isnull=True)
         .prefetch_related("job__seller_order__producer__members")
     )
-    count = pickup_list.rows.count() if pickup_list.staff_notified_at is None else 0
+    count = rows_of(pickup_list).count() if pickup_list.staff_notified_at is None else 0
     if count:
         url = settings.SITE_URL + reverse("postal_pickup:list_detail", args=[pickup_list.pk])
         for person in pickup_list.office.staff.filter(is_active=True):
@@ -182,14 +216,21 @@ def draw_up_all(day=None, *, tell=True):
 
 
 def rows_of(pickup_list):
-    """The list's rows in route order with everything the paper says, in one query."""
-    return pickup_list.rows.select_related(
-        "job__seller_order__order", "job__seller_order__producer"
-    ).order_by("position", "pk")
+    """The list's rows in route order with everything the paper says, in one query; a job
+    cancelled after the list was drawn up is left out (its row stays, as a record)."""
+    return (
+        pickup_list.rows.exclude(job__status=PickupJob.Status.CANCELLED)
+        .select_related("job__seller_order__order", "job__seller_order__producer")
+        .order_by("position", "pk")
+    )
 
 
 def stops_of(pickup_list):
-    return [documents.stop_for(row.job, row.position) for row in rows_of(pickup_list)]
+    """The list's stops numbered 1, 2, 3… in route order (no gap where a job was cancelled)."""
+    return [
+        documents.stop_for(row.job, position)
+        for position, row in enumerate(rows_of(pickup_list), start=1)
+    ]
 
 
 def heading_of(pickup_list):
@@ -207,7 +248,7 @@ def request_print(pickup_list):
         pickup_list = PickupList.objects.select_for_update().get(pk=pickup_list.pk)
         if pickup_list.status in {PickupList.Status.NEW, PickupList.Status.FAILED}:
             pickup_list.transition(PickupList.Status.QUEUED)
-            pickup_list.total = 2 * pickup_list.rows.count()
+            pickup_list.total = 2 * rows_of(pickup_list).count()
             pickup_list.progress = 0
             pickup_list.error = ""
             pickup_list.save(
@@ -285,7 +326,7 @@ def build_pdfs(list_id, progress=None):
             pickup_list = PickupList.objects.select_for_update().get(pk=list_id)
             if (
                 pickup_list.status != PickupList.Status.BUILDING
-                or pickup_list.rows.count() != count
+                or rows_of(pickup_list).count() != count
             ):
                 # another delivery finished first, or a stop was added while drawing
                 transaction.on_commit(lambda: _delete_files(names))

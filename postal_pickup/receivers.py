@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.tracking import Step
 
 from .models import PickupJobEvent
-from .services import create_jobs_for_seller_orders
+from .services import cancel_jobs, create_jobs_for_seller_orders
 
 
 def create_jobs_for_order(sender, order, seller_orders, **kwargs):
@@ -14,6 +14,12 @@ def create_jobs_for_order(sender, order, seller_orders, **kwargs):
     in the buyer's request, so it never raises: a job it could not make is left to the sweep
     (``tasks.create_missing_jobs``)."""
     create_jobs_for_seller_orders(seller_orders)
+
+
+def cancel_jobs_for_order(sender, order, seller_orders, actor, reason, **kwargs):
+    """``order_cancelled``: the post office must not come for a cancelled order. Runs inside
+    the cancelling transaction, so the jobs are called off with it or not at all."""
+    cancel_jobs(seller_orders, actor, reason)
 
 
 # What the buyer reads for the statuses between the post office and their door (picked up,

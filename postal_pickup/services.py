@@ -18,6 +18,7 @@ from accounts.roles import Role
 from marketplace.checkout import set_seller_order_status
 from marketplace.models import InvalidTransition, Order, SellerOrder
 
+from . import pickup_lists
 from .calendar import local_date, next_working_day, pickup_date_for
 from .models import MAX_PICKUP_FAILURES, PickupJob, PickupJobEvent, ServedCommune
 from .sscc import allocate_sscc
@@ -142,6 +143,32 @@ def seller_orders_without_job():
 def create_missing_jobs(*, limit=500, now=None):
     """The sweep: make the jobs a lost signal or a failed receiver left out."""
     return create_jobs_for_seller_orders(seller_orders_without_job()[:limit], now=now)
+
+
+def cancel_jobs(seller_orders, actor, reason):
+    """The order of ``seller_orders`` was cancelled (``order_cancelled``, inside the cancelling
+    transaction, its order row locked): each of their jobs still to collect is cancelled with
+    who and why, leaves the moderators' queue, and drops off the lists from today on (a printed
+    one must be printed again; staff told of it are told). Jobs are locked without a key lock,
+    so a list being drawn up, which takes a key-share lock on each job it adds, never waits in
+    a circle with a cancellation. Returns how many jobs were cancelled."""
+    jobs = list(
+        PickupJob.objects.select_for_update(of=("self",), no_key=True)
+        .filter(
+            seller_order__in=[seller_order.pk for seller_order in seller_orders],
+            status__in=PickupJob.TO_COLLECT,
+        )
+        .select_related("seller_order__order", "seller_order__producer")
+        .order_by("pk")
+    )
+    for job in jobs:
+        old = job.status
+        job.move_to(PickupJob.Status.CANCELLED)
+        job.needs_moderator = False
+        job.save(update_fields=["status", "needs_moderator", "updated_at"])
+        record(job, actor, old, job.status, reason)
+        pickup_lists.withdraw(job)
+    return len(jobs)
 
 
 def _locked(job):
@@ -320,6 +347,11 @@ def assign_office(job, actor, office, reason, *, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         job = _locked(job)
+        if job.status == PickupJob.Status.CANCELLED:
+            raise InvalidTransition(
+                _("This order was cancelled: there is nothing to collect."),
+                code="invalid_transition",
+            )
         if job.status not in PickupJob.TO_COLLECT:
             raise InvalidTransition(
                 _("This parcel has left the farm already: there is no pickup to assign."),

@@ -248,6 +248,31 @@ MUTATIONS = (
         replace="to_moderators = False",
         tests=("tests/postal_pickup/test_jobs.py",),
     ),
+    # A cancelled order's parcel: the post office is called off in the same transaction, the
+    # stop leaves the list, and the lock taken on the jobs never waits in a circle with a list
+    # being drawn up.
+    Mutation(
+        name="a cancelled order's pickup left for the post office",
+        path="postal_pickup/apps.py",
+        find='order_cancelled.connect(cancel_jobs_for_order, dispatch_uid="postal_pickup_cancel")',
+        replace="pass",
+        tests=("tests/postal_pickup/test_jobs.py",),
+    ),
+    Mutation(
+        name="a cancelled job still a stop on its list",
+        path="postal_pickup/pickup_lists.py",
+        find="pickup_list.rows.exclude(job__status=PickupJob.Status.CANCELLED)",
+        replace="pickup_list.rows.all()",
+        tests=("tests/postal_pickup/test_pickup_lists.py",),
+    ),
+    Mutation(
+        name="pickup jobs called off under a lock a list being drawn up waits for",
+        path="postal_pickup/services.py",
+        find='PickupJob.objects.select_for_update(of=("self",), no_key=True)',
+        replace='PickupJob.objects.select_for_update(of=("self",))',
+        tests=("tests/postal_pickup/test_concurrency.py",),
+        postgresql_only=True,
+    ),
     # The carrier's webhook: only a signed call moves a parcel; an event that overtook a
     # newer one on the way never moves it back.
     Mutation(

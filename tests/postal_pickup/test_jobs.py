@@ -106,11 +106,65 @@ def test_picking_up_twice_is_refused_and_changes_nothing(office, seller_order, p
 def test_a_cancelled_order_cannot_be_picked_up(office, seller_order, postal_staff):
     job, _created = services.create_job(seller_order)
     cancel_order(seller_order.order, actor=None, reason="Khách đổi ý")
-    with pytest.raises(InvalidTransition):
-        services.mark_picked_up(job, postal_staff, parcels=1, weight_grams=900)
+    for act in (
+        lambda: services.mark_picked_up(job, postal_staff, parcels=1, weight_grams=900),
+        lambda: services.mark_failed(job, postal_staff, services.FailureReason.FARMER_AWAY),
+    ):
+        with pytest.raises(InvalidTransition):
+            act()
     job.refresh_from_db()
-    assert job.status == PickupJob.Status.WAITING
-    assert job.events.count() == 1
+    assert job.status == PickupJob.Status.CANCELLED
+    assert job.events.count() == 2
+
+
+def test_cancelling_the_order_calls_off_its_pickup_with_who_and_why(
+    office, seller_order, moderator
+):
+    job, _created = services.create_job(seller_order)
+    cancel_order(seller_order.order, actor=moderator, reason="Khách gọi điện huỷ")
+    job.refresh_from_db()
+    assert job.status == PickupJob.Status.CANCELLED
+    event = job.events.order_by("pk").last()
+    assert (event.from_status, event.to_status) == ("waiting", "cancelled")
+    assert (event.actor, event.note) == (moderator, "Khách gọi điện huỷ")
+    assert services.cancel_jobs([seller_order], moderator, "again") == 0  # once only
+
+
+def test_a_failed_pickup_is_called_off_too_and_leaves_the_moderators_queue(
+    office, seller_order, postal_staff, moderator
+):
+    job, _created = services.create_job(seller_order)
+    for _attempt in range(3):
+        job = services.mark_failed(job, postal_staff, services.FailureReason.FARMER_AWAY)
+    assert job.needs_moderator
+    cancel_order(seller_order.order, actor=moderator, reason="Không liên lạc được")
+    job.refresh_from_db()
+    assert job.status == PickupJob.Status.CANCELLED and not job.needs_moderator
+    with pytest.raises(InvalidTransition, match="Đơn hàng này đã bị huỷ"):
+        services.assign_office(job, moderator, office, "thử lại")
+
+
+def test_a_pickup_that_cannot_be_called_off_keeps_the_order_as_it_was(
+    office, seller_order, moderator, monkeypatch
+):
+    """The jobs are called off inside the cancelling transaction: all or nothing."""
+    from postal_pickup import pickup_lists
+
+    job, _created = services.create_job(seller_order)
+    stock = seller_order.lines.get().product.quantity_available
+
+    def broken(job):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(pickup_lists, "withdraw", broken)
+    with pytest.raises(RuntimeError):
+        cancel_order(seller_order.order, actor=moderator, reason="Khách đổi ý")
+    seller_order.refresh_from_db()
+    job.refresh_from_db()
+    assert seller_order.order.status == Order.Status.CONFIRMED
+    assert seller_order.status == SellerOrder.Status.TO_PACK
+    assert job.status == PickupJob.Status.WAITING and job.events.count() == 1
+    assert seller_order.lines.get().product.quantity_available == stock
 
 
 def test_a_packed_parcel_is_picked_up_too(office, seller_order, postal_staff, producer_user):

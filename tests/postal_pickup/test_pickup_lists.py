@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Notification
 from accounts.roles import Role
+from marketplace.checkout import cancel_order
 from marketplace.models import SellerOrder
 from postal_pickup import documents, pickup_lists, services
 from postal_pickup.models import PickupJob, PickupList, PickupListRow
@@ -302,6 +303,66 @@ def test_a_list_drawing_now_is_not_sent_again(drawn):
     assert pickup_lists.take_stale_lists() == []
     later = timezone.now() + timedelta(minutes=5)
     assert pickup_lists.take_stale_lists(later) == [drawn.pk]
+
+
+# --- a cancelled order ----------------------------------------------------------------------
+
+
+def test_a_cancelled_order_leaves_the_list_and_its_printed_paper_prints_again(
+    client, drawn, jobs, postal_staff, moderator, monkeypatch
+):
+    monkeypatch.setattr(timezone, "localdate", lambda *args: DAY)
+    pickup_lists.request_print(drawn)
+    pickup_lists.build_pdfs(drawn.pk)
+    PickupList.objects.filter(pk=drawn.pk).update(staff_notified_at=timezone.now())
+    cancelled = jobs[1]  # the second stop of three
+    order = cancelled.seller_order.order
+    cancel_order(order, actor=moderator, reason="Khách đổi ý")
+    drawn.refresh_from_db()
+    assert drawn.status == PickupList.Status.NEW and not drawn.pdf
+    assert PickupListRow.objects.filter(job=cancelled).exists()  # kept as a record
+    stops = pickup_lists.stops_of(drawn)
+    assert [(stop.position, stop.job_id) for stop in stops] == [(1, jobs[2].pk), (2, jobs[0].pk)]
+    (message,) = Notification.objects.filter(recipient=postal_staff)
+    assert message.subject == "Huỷ lấy hàng ngày 10/12"
+    assert order.number in message.body and "Hộ Lò Thị Mai" in message.body
+    client.force_login(postal_staff)
+    page = client.get(f"/buu-dien/bang-ke/{drawn.pk}/").content.decode()
+    assert f'data-job="{cancelled.pk}"' not in page and f'data-job="{jobs[0].pk}"' in page
+    assert f'id="job-{cancelled.pk}"' not in client.get("/buu-dien/").content.decode()
+    response = client.get(f"/buu-dien/bang-ke/{drawn.pk}/bang-ke.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(row[0], row[7]) for row in rows[1:]] == [("1", jobs[2].sscc), ("2", jobs[0].sscc)]
+    pickup_lists.request_print(drawn)
+    printed = pickup_lists.build_pdfs(drawn.pk)
+    assert printed.status == PickupList.Status.DONE and printed.total == 4
+    text = " ".join(page_text(read(printed.pdf)))
+    assert "Hộ Lò Thị Mai" not in text and "Tổng cộng: 2 điểm lấy hàng, 2 kiện" in text
+
+
+def test_a_farmer_whose_order_was_cancelled_is_not_told_the_post_office_comes(
+    office, jobs, postal_staff, moderator
+):
+    pickup_lists.draw_up(office, DAY, tell=False)
+    cancel_order(jobs[1].seller_order.order, actor=moderator, reason="Khách đổi ý")
+    before = Notification.objects.count()
+    pickup_lists.draw_up(office, DAY)
+    farmer = jobs[1].seller_order.producer.members.get()
+    assert not Notification.objects.filter(
+        recipient=farmer, subject__startswith="Bưu điện"
+    ).exists()
+    (staff_message,) = Notification.objects.filter(recipient=postal_staff)
+    assert "2 " in staff_message.body
+    assert Notification.objects.count() - before == 3  # the staff member and two farmers
+
+
+def test_a_list_of_an_earlier_day_is_left_as_it_was(drawn, jobs, moderator, monkeypatch):
+    pickup_lists.request_print(drawn)
+    pickup_lists.build_pdfs(drawn.pk)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: DAY + timedelta(days=1))
+    cancel_order(jobs[1].seller_order.order, actor=moderator, reason="Khách đổi ý")
+    drawn.refresh_from_db()
+    assert drawn.status == PickupList.Status.DONE and drawn.pdf
 
 
 # --- who sees what --------------------------------------------------------------------------

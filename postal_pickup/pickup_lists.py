@@ -328,7 +328,7 @@ def build_pdfs(list_id, progress=None):
                 pickup_list.status != PickupList.Status.BUILDING
                 or rows_of(pickup_list).count() != count
             ):
-                # another delivery finished first, or a stop was added while drawing
+                # another delivery finished first, or a stop was added or called off
                 transaction.on_commit(lambda: _delete_files(names))
                 return pickup_list
             pickup_list.pdf.name, pickup_list.slips_pdf.name = names

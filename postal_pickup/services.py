@@ -18,7 +18,6 @@ from accounts.roles import Role
 from marketplace.checkout import set_seller_order_status
 from marketplace.models import InvalidTransition, Order, SellerOrder
 
-from . import pickup_lists
 from .calendar import local_date, next_working_day, pickup_date_for
 from .models import MAX_PICKUP_FAILURES, PickupJob, PickupJobEvent, ServedCommune
 from .sscc import allocate_sscc
@@ -152,6 +151,9 @@ def cancel_jobs(seller_orders, actor, reason):
     one must be printed again; staff told of it are told). Jobs are locked without a key lock,
     so a list being drawn up, which takes a key-share lock on each job it adds, never waits in
     a circle with a cancellation. Returns how many jobs were cancelled."""
+    # imported here: the lists load the PDF library, which start-up leaves unloaded
+    from . import pickup_lists
+
     jobs = list(
         PickupJob.objects.select_for_update(of=("self",), no_key=True)
         .filter(

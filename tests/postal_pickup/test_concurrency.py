@@ -42,24 +42,32 @@ def no_receiver():
     order_confirmed.connect(create_jobs_for_order, dispatch_uid="postal_pickup_jobs")
 
 
-def together(count, work):
-    """Run ``work()`` in ``count`` threads released at once; their results."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
+def at_once(*works):
+    """Run each of ``works`` in its own thread, released at once; their results (or the
+    error each raised)."""
+    barrier = threading.Barrier(len(works))
+    results = [None] * len(works)
 
     def run(index):
         try:
             barrier.wait(timeout=30)
-            results[index] = work()
+            results[index] = works[index]()
+        except Exception as error:
+            results[index] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(works))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def together(count, work):
+    """Run ``work()`` in ``count`` threads released at once; their results."""
+    return at_once(*[work] * count)
 
 
 def test_five_creators_at_once_make_one_job(office, seller_order):
@@ -98,29 +106,6 @@ def test_five_workers_drawing_up_one_list_at_once_make_one_list_one_row_per_job(
     assert the_list.staff_notified_at is not None
     assert the_list.staff_notified_at <= timezone.now()
     assert not PickupListRow.objects.filter(farmer_notified_at__isnull=True).exists()
-
-
-def at_once(*works):
-    """Run each of ``works`` in its own thread, released at once; their results (or the
-    error each raised)."""
-    barrier = threading.Barrier(len(works))
-    results = [None] * len(works)
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = works[index]()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_a_cancellation_and_a_pickup_at_once_one_wins_whole(

@@ -147,3 +147,14 @@ def test_a_parcel_delivered_long_ago_leaves_the_desk(farmer, job):
     assert pickups(farmer.get(reverse("marketplace:desk"))) == ""
     PickupJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(days=2))
     assert 'data-status="delivered"' in pickups(farmer.get(reverse("marketplace:desk")))
+
+
+def test_a_cancelled_parcel_says_so_then_leaves_the_desk(farmer, job, moderator):
+    from datetime import timedelta
+
+    from marketplace.checkout import cancel_order
+
+    cancel_order(job.seller_order.order, actor=moderator, reason="Khách đổi ý")
+    assert 'data-status="cancelled"' in pickups(farmer.get(reverse("marketplace:desk")))
+    PickupJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(days=20))
+    assert pickups(farmer.get(reverse("marketplace:desk"))) == ""

@@ -145,6 +145,18 @@ def test_a_collected_job_has_no_pickup_buttons(client, job, postal_staff):
     assert f"/buu-dien/{job.pk}/da-lay/" not in page
 
 
+def test_a_cancelled_job_tells_the_staff_not_to_collect_it(client, job, postal_staff, moderator):
+    from marketplace.checkout import cancel_order
+
+    client.force_login(postal_staff)
+    page = client.get(f"/buu-dien/{job.pk}/").content.decode()
+    assert "Đơn hàng này đã bị huỷ" not in page
+    cancel_order(job.seller_order.order, actor=moderator, reason="Khách đổi ý")
+    page = client.get(f"/buu-dien/{job.pk}/").content.decode()
+    assert "Đơn hàng này đã bị huỷ: không lấy kiện hàng này." in page
+    assert f"/buu-dien/{job.pk}/da-lay/" not in page
+
+
 def test_the_job_page_fits_a_phone_without_javascript(client, job, postal_staff):
     client.force_login(postal_staff)
     page = client.get(f"/buu-dien/{job.pk}/").content.decode()
